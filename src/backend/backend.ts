@@ -1,0 +1,52 @@
+/**
+ * The contract between op semantics (`ops/`) and kernels (`backend/<name>/`). An op validates and
+ * resolves every argument into one of these plain descriptions; a kernel receives only that and the
+ * arrays, never re-validates, and writes every element of `output`.
+ */
+
+/** A fully resolved 2-D convolution over NCHW float32 data: no defaults, no user-facing forms. */
+export interface ConvGeometry {
+  readonly n: number;
+  readonly cIn: number;
+  readonly h: number;
+  readonly w: number;
+  readonly cOut: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padBottom: number;
+  readonly padLeft: number;
+  readonly padRight: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly groups: number;
+  readonly outH: number;
+  readonly outW: number;
+}
+
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+/**
+ * 2-D padding of `planes` images of `h` x `w` into `outH` x `outW`. Pads may be negative (cropping).
+ * Output column `x` reads input column `x - padLeft`, mapped into the image by `mode`.
+ */
+export interface PadGeometry {
+  readonly planes: number;
+  readonly h: number;
+  readonly w: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly mode: PadMode;
+  readonly value: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): void;
+  pad(geom: PadGeometry, input: Float32Array, output: Float32Array): void;
+  relu(input: Float32Array, output: Float32Array): void;
+}

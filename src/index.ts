@@ -1,0 +1,18 @@
+/**
+ * convkit: PyTorch-exact 2-D convolutions for JavaScript and TypeScript.
+ * This file only re-exports the public API.
+ */
+export { ConvkitArgumentError } from './errors.js';
+export { Generator, manualSeed, DEFAULT_SEED } from './random.js';
+export { Tensor, tensor, full, zeros, ones, rand, randn, uniform, type Shape, type NestedArray } from './tensor.js';
+export { conv2d, conv2dGeometry, outputSize, type Conv2dOptions, type Padding } from './ops/conv2d.js';
+export type { IntOrPair } from './ops/args.js';
+export { pad, PAD_MODES, type PadMode } from './ops/pad.js';
+export { relu } from './ops/relu.js';
+export { Module, type StateDict } from './nn/module.js';
+export { Conv2d, PADDING_MODES, type PaddingMode, type Conv2dModuleOptions } from './nn/conv2d.js';
+export { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './nn/depthwise-separable.js';
+export { ReLU } from './nn/relu.js';
+export { Sequential } from './nn/sequential.js';
+export { setBackend, getBackend, registerBackend } from './backend/registry.js';
+export type { Backend, ConvGeometry, PadGeometry } from './backend/backend.js';

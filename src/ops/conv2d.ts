@@ -1,0 +1,146 @@
+/**
+ * `conv2d`: PyTorch's `torch.nn.functional.conv2d`. Every argument form is resolved here into one
+ * `ConvGeometry`, and every input PyTorch rejects is rejected here, before any kernel runs.
+ */
+import type { ConvGeometry } from '../backend/backend.js';
+import { backend } from '../backend/registry.js';
+import { argError, show } from '../errors.js';
+import { Tensor, type Shape } from '../tensor.js';
+import { checkOptions, checkTensor, pair, positiveInt, type IntOrPair } from './args.js';
+
+/** Padding as PyTorch takes it: an int, `[h, w]`, or `'valid'` (none) / `'same'` (output size = input size). */
+export type Padding = IntOrPair | 'valid' | 'same';
+
+export interface Conv2dOptions {
+  /** Step between output positions, an int or `[h, w]`. Default 1. */
+  stride?: IntOrPair;
+  /** Zeros added on each side. Default 0. `'same'` needs stride 1 and puts an odd extra row/column at the bottom/right. */
+  padding?: Padding;
+  /** Spacing between kernel taps (1 = ordinary convolution). Default 1. */
+  dilation?: IntOrPair;
+  /** Channel groups: input and output channels are split into `groups` independent convolutions. Default 1. */
+  groups?: number;
+}
+
+export const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups'] as const;
+
+/** Resolved padding of each side. */
+export interface Sides {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Resolves `padding` for a kernel of `kernel` taps (h, w), with PyTorch's rules: `'same'` pads
+ * `dilation * (kernel - 1)` in total per dimension, the odd extra on the bottom/right, and needs stride 1.
+ */
+export function resolvePadding(
+  where: string,
+  padding: unknown,
+  kernel: readonly [number, number],
+  dilation: readonly [number, number],
+  stride: readonly [number, number],
+): Sides {
+  if (typeof padding === 'string') {
+    if (padding === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
+    if (padding !== 'same') throw argError(where, `padding=${show(padding)} is not a valid padding string; expected 'valid' or 'same'`);
+    if (stride[0] !== 1 || stride[1] !== 1) {
+      throw argError(where, `padding='same' is not supported for strided convolutions (stride=${show(stride)})`);
+    }
+    const totalH = dilation[0] * (kernel[0] - 1);
+    const totalW = dilation[1] * (kernel[1] - 1);
+    const top = Math.floor(totalH / 2);
+    const left = Math.floor(totalW / 2);
+    return { top, bottom: totalH - top, left, right: totalW - left };
+  }
+  const [h, w] = pair(where, 'padding', padding, 0);
+  return { top: h, bottom: h, left: w, right: w };
+}
+
+/** The size of one output dimension: `floor((in + padding - dilation*(kernel-1) - 1) / stride) + 1`. */
+export function outputSize(size: number, padBefore: number, padAfter: number, kernel: number, stride: number, dilation: number): number {
+  return Math.floor((size + padBefore + padAfter - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/**
+ * Checks a convolution's shapes and options and resolves them into a `ConvGeometry`. A 3-D input
+ * `(C, H, W)` is taken as a batch of one. Throws, naming the argument, wherever PyTorch raises.
+ */
+export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape: Shape | null, options: Conv2dOptions = {}): ConvGeometry {
+  const where = 'conv2d';
+  checkOptions(where, options, CONV2D_OPTIONS);
+  if (inputShape.length !== 3 && inputShape.length !== 4) {
+    throw argError(where, `expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got input of shape ${show(inputShape)}`);
+  }
+  if (weightShape.length !== 4) {
+    throw argError(where, `weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape ${show(weightShape)}`);
+  }
+  const [n, cIn, h, w] = inputShape.length === 4 ? inputShape : [1, ...inputShape];
+  const [cOut, cInPerGroup, kH, kW] = weightShape;
+  const stride = pair(where, 'stride', options.stride ?? 1, 1);
+  const dilation = pair(where, 'dilation', options.dilation ?? 1, 1);
+  const groups = positiveInt(where, 'groups', options.groups ?? 1);
+  if (kH === 0 || kW === 0) throw argError(where, `kernel size must be positive, got weight of shape ${show(weightShape)}`);
+  if (cOut < groups || cOut % groups !== 0) {
+    throw argError(where, `groups=${groups} must divide out_channels=${cOut} (weight.shape[0]) and out_channels must be >= groups`);
+  }
+  if (cIn % groups !== 0) throw argError(where, `groups=${groups} must divide in_channels=${cIn} (input.shape[${inputShape.length - 3}])`);
+  if (cInPerGroup * groups !== cIn) {
+    throw argError(
+      where,
+      `weight.shape[1]=${cInPerGroup} must equal in_channels/groups=${cIn / groups} (input of shape ${show(inputShape)}, groups=${groups})`,
+    );
+  }
+  if (biasShape !== null && (biasShape.length !== 1 || biasShape[0] !== cOut)) {
+    throw argError(where, `bias must be 1-D with out_channels=${cOut} elements, got shape ${show(biasShape)}`);
+  }
+  const pads = resolvePadding(where, options.padding ?? 0, [kH, kW], dilation, stride);
+  const paddedH = h + pads.top + pads.bottom;
+  const paddedW = w + pads.left + pads.right;
+  const spanH = dilation[0] * (kH - 1) + 1;
+  const spanW = dilation[1] * (kW - 1) + 1;
+  if (paddedH < spanH || paddedW < spanW) {
+    throw argError(
+      where,
+      `kernel (${spanH} x ${spanW} with dilation) is larger than the padded input (${paddedH} x ${paddedW}); it must fit at least once`,
+    );
+  }
+  if ((h === 0 || w === 0) && n * cIn > 0) {
+    throw argError(where, `input height and width must be non-zero unless the batch or channels are empty, got shape ${show(inputShape)}`);
+  }
+  return {
+    n, cIn, h, w, cOut, kH, kW,
+    strideH: stride[0], strideW: stride[1],
+    padTop: pads.top, padBottom: pads.bottom, padLeft: pads.left, padRight: pads.right,
+    dilationH: dilation[0], dilationW: dilation[1],
+    groups,
+    outH: outputSize(h, pads.top, pads.bottom, kH, stride[0], dilation[0]),
+    outW: outputSize(w, pads.left, pads.right, kW, stride[1], dilation[1]),
+  };
+}
+
+/**
+ * 2-D convolution over an `(N, C_in, H, W)` or unbatched `(C_in, H, W)` input, exactly as PyTorch's
+ * `torch.nn.functional.conv2d`.
+ *
+ * @param input `(N, C_in, H, W)` or `(C_in, H, W)`.
+ * @param weight `(C_out, C_in / groups, kH, kW)`.
+ * @param bias `(C_out)`, or null/undefined for none.
+ * @returns `(N, C_out, H_out, W_out)`, or `(C_out, H_out, W_out)` for a 3-D input.
+ * @throws Error naming the argument and the rule, wherever PyTorch raises.
+ * @example
+ * const y = conv2d(randn([1, 64, 32, 32]), randn([64, 16, 3, 3]), null, { padding: 1, groups: 4 });
+ * y.shape; // [1, 64, 32, 32]
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
+  checkTensor('conv2d', 'input', input);
+  checkTensor('conv2d', 'weight', weight);
+  if (bias !== undefined && bias !== null) checkTensor('conv2d', 'bias', bias);
+  const geom = conv2dGeometry(input.shape, weight.shape, bias?.shape ?? null, options);
+  const output = new Float32Array(geom.n * geom.cOut * geom.outH * geom.outW);
+  if (output.length > 0) backend().conv2d(geom, input.data, weight.data, bias?.data ?? null, output);
+  const shape = input.ndim === 4 ? [geom.n, geom.cOut, geom.outH, geom.outW] : [geom.cOut, geom.outH, geom.outW];
+  return new Tensor(output, shape);
+}

@@ -1,0 +1,324 @@
+"""Shared helpers for writing convkit case files from PyTorch results.
+
+A *case file* is a JSON manifest plus one little-endian float32 blob (the
+format is documented in test/fixtures/README.md).  This module knows how to
+
+* translate a case written in convkit's JavaScript argument forms (numbers,
+  ``[h, w]`` pairs, ``'same'`` / ``'valid'``, camelCase option names) into the
+  equivalent PyTorch call,
+* run that call and record either torch's output tensor or the exception
+  torch raised (with the stage that raised it, for modules),
+* store the tensors in the blob and write the manifest.
+
+It is imported by make_fixtures.py (committed fixtures) and random_cases.py
+(the live random suite); it is not meant to be run directly.
+Run those scripts with Debian's PyTorch: ``/usr/bin/python3 tools/torch/...``.
+"""
+
+import json
+import os
+import sys
+import warnings
+import zlib
+
+FORMAT = "convkit-torch-cases"
+FORMAT_VERSION = 1
+MAX_MESSAGE_CHARS = 300
+
+
+def import_torch():
+    """Import torch or exit with status 3 and a clear message."""
+    try:
+        import torch  # noqa: F401
+        import numpy  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken installation
+        sys.stderr.write(
+            f"error: PyTorch (with numpy) is not importable by {sys.executable}: {exc}\n"
+            "Install Debian's python3-torch or point CONVKIT_TORCH_PYTHON at a python with torch.\n"
+        )
+        sys.exit(3)
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(1)  # small tensors: threads only add noise
+    return torch
+
+
+torch = import_torch()
+nn = torch.nn
+F = torch.nn.functional
+
+
+# ---------------------------------------------------------------------------
+# The tutorial's depthwise-separable module (the reference for convkit's
+# DepthwiseSeparableConv2d).  stride/dilation/bias are extensions that apply
+# to the depthwise convolution (bias to both convolutions), with defaults that
+# give exactly the tutorial's module.
+# ---------------------------------------------------------------------------
+
+
+class DepthwiseSeparableConv(nn.Module):
+    def __init__(self, in_channels, out_channels, kernel_size=3, padding=1,
+                 stride=1, dilation=1, bias=True):
+        super().__init__()
+        self.depthwise = nn.Conv2d(in_channels, in_channels, kernel_size,
+                                   stride=stride, padding=padding, dilation=dilation,
+                                   groups=in_channels, bias=bias)
+        self.pointwise = nn.Conv2d(in_channels, out_channels, 1, bias=bias)
+
+    def forward(self, x):
+        return self.pointwise(self.depthwise(x))
+
+
+# ---------------------------------------------------------------------------
+# JS argument forms -> torch arguments
+# ---------------------------------------------------------------------------
+
+
+def to_torch_arg(value):
+    """A JS option value as torch wants it: arrays become tuples."""
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def conv2d_kwargs(options):
+    """conv2d(..., options) -> keyword arguments of F.conv2d."""
+    return {key: to_torch_arg(value) for key, value in options.items()}
+
+
+MODULE_OPTION_NAMES = {
+    "stride": "stride",
+    "padding": "padding",
+    "dilation": "dilation",
+    "groups": "groups",
+    "bias": "bias",
+    "paddingMode": "padding_mode",
+}
+
+
+def module_kwargs(options):
+    """Conv2d / DepthwiseSeparableConv2d options -> torch keyword arguments."""
+    unknown = set(options) - set(MODULE_OPTION_NAMES)
+    if unknown:
+        raise ValueError(f"harness: unknown module options {sorted(unknown)}")
+    return {MODULE_OPTION_NAMES[key]: to_torch_arg(value) for key, value in options.items()}
+
+
+def build_module(spec):
+    """Build the torch module described by a module spec (see README)."""
+    kind = spec["type"]
+    options = module_kwargs(spec.get("options", {}))
+    if kind == "Conv2d":
+        return nn.Conv2d(spec["inChannels"], spec["outChannels"],
+                         to_torch_arg(spec["kernelSize"]), **options)
+    if kind == "DepthwiseSeparableConv2d":
+        return DepthwiseSeparableConv(spec["inChannels"], spec["outChannels"],
+                                      to_torch_arg(spec.get("kernelSize", 3)), **options)
+    if kind == "ReLU":
+        return nn.ReLU()
+    if kind == "Sequential":
+        return nn.Sequential(*[build_module(child) for child in spec["modules"]])
+    raise ValueError(f"harness: unknown module type {kind!r}")
+
+
+# ---------------------------------------------------------------------------
+# Human-readable descriptions (used in failure messages)
+# ---------------------------------------------------------------------------
+
+
+def shape_str(t):
+    return "x".join(str(d) for d in t.shape) if t.dim() else "scalar"
+
+
+def kwargs_str(kwargs):
+    return ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+
+
+def describe_conv2d(x, w, b, options):
+    args = [f"input[{shape_str(x)}]", f"weight[{shape_str(w)}]"]
+    if b is not None:
+        args.append(f"bias[{shape_str(b)}]")
+    if options:
+        args.append(kwargs_str(conv2d_kwargs(options)))
+    return f"F.conv2d({', '.join(args)})"
+
+
+def describe_pad(x, pads, mode, value):
+    args = [f"input[{shape_str(x)}]", repr(tuple(pads))]
+    if mode is not None:
+        args.append(f"mode={mode!r}")
+    if value is not None:
+        args.append(f"value={value!r}")
+    return f"F.pad({', '.join(args)})"
+
+
+def describe_module(spec):
+    kind = spec["type"]
+    if kind == "Sequential":
+        return "nn.Sequential(" + ", ".join(describe_module(c) for c in spec["modules"]) + ")"
+    if kind == "ReLU":
+        return "nn.ReLU()"
+    name = "nn.Conv2d" if kind == "Conv2d" else "DepthwiseSeparableConv"
+    args = [repr(spec["inChannels"]), repr(spec["outChannels"])]
+    if "kernelSize" in spec:
+        args.append(repr(to_torch_arg(spec["kernelSize"])))
+    options = module_kwargs(spec.get("options", {}))
+    if options:
+        args.append(kwargs_str(options))
+    return f"{name}({', '.join(args)})"
+
+
+# ---------------------------------------------------------------------------
+# Recording torch's behaviour
+# ---------------------------------------------------------------------------
+
+
+def error_info(exc, stage):
+    lines = str(exc).strip().splitlines() or [""]
+    message = lines[0][:MAX_MESSAGE_CHARS]
+    return {"type": type(exc).__name__, "message": message, "stage": stage}
+
+
+def seed_for(key):
+    """Seed torch's global RNG from a string, so each case is reproducible alone."""
+    torch.manual_seed(zlib.crc32(key.encode("utf-8")))
+
+
+def randn(*shape):
+    return torch.randn(*shape, dtype=torch.float32)
+
+
+class CaseWriter:
+    """Collects cases and their tensors; writes NAME.json + NAME.bin."""
+
+    def __init__(self, generator, seed=None):
+        self.generator = generator
+        self.seed = seed
+        self.cases = []
+        self.groups = {}
+        self.ids = set()
+        self._chunks = []
+        self._length = 0  # in float32 elements
+        self._seen = {}  # id(tensor) -> (tensor, ref)
+
+    # -- tensors ------------------------------------------------------------
+
+    def tensor(self, t):
+        """Store a tensor (once per tensor object) and return its {shape, offset} ref."""
+        if t is None:
+            return None
+        key = id(t)
+        if key in self._seen:
+            return self._seen[key][1]
+        array = t.detach().to(torch.float32).contiguous().numpy().astype("<f4")
+        ref = {"shape": list(t.shape), "offset": self._length}
+        self._chunks.append(array.tobytes())
+        self._length += array.size
+        self._seen[key] = (t, ref)
+        return ref
+
+    # -- cases --------------------------------------------------------------
+
+    def group(self, name, description):
+        self.groups[name] = description
+
+    def _add(self, case, expect):
+        if case["id"] in self.ids:
+            raise ValueError(f"harness: duplicate case id {case['id']}")
+        if case["group"] not in self.groups:
+            raise ValueError(f"harness: case {case['id']} has undeclared group {case['group']}")
+        got = "error" if "error" in case else "ok"
+        if expect is not None and expect != got:
+            detail = case["error"]["message"] if got == "error" else "an output"
+            raise AssertionError(
+                f"case {case['id']} ({case['torch']}): expected torch to give "
+                f"{'an error' if expect == 'error' else 'an output'}, but it gave {detail}")
+        self.ids.add(case["id"])
+        self.cases.append(case)
+        return case
+
+    def conv2d(self, group, case_id, x, w, b=None, options=None, *, omit_bias=False,
+               note=None, expect=None):
+        """F.conv2d(x, w, b, **options); options=None means 'argument omitted'."""
+        case = {"id": case_id, "group": group, "kind": "conv2d",
+                "torch": describe_conv2d(x, w, b, options or {}),
+                "input": self.tensor(x), "weight": self.tensor(w)}
+        if not omit_bias:
+            case["bias"] = self.tensor(b)
+        if options is not None:
+            case["options"] = options
+        if note:
+            case["note"] = note
+        try:
+            with torch.no_grad():
+                out = F.conv2d(x, w, b, **conv2d_kwargs(options or {}))
+            case["output"] = self.tensor(out)
+        except Exception as exc:
+            case["error"] = error_info(exc, "call")
+        return self._add(case, expect)
+
+    def pad(self, group, case_id, x, pads, mode=None, value=None, *, note=None, expect=None):
+        """F.pad(x, pads, mode, value); mode/value None means 'argument omitted'."""
+        case = {"id": case_id, "group": group, "kind": "pad",
+                "torch": describe_pad(x, pads, mode, value),
+                "input": self.tensor(x), "pads": list(pads)}
+        kwargs = {}
+        if mode is not None:
+            case["mode"] = kwargs["mode"] = mode
+        if value is not None:
+            case["value"] = kwargs["value"] = value
+        if note:
+            case["note"] = note
+        try:
+            out = F.pad(x, tuple(pads), **kwargs)
+            case["output"] = self.tensor(out)
+        except Exception as exc:
+            case["error"] = error_info(exc, "call")
+        return self._add(case, expect)
+
+    def module(self, group, case_id, spec, x, *, note=None, expect=None):
+        """Build the module (torch's own random init), record its state dict, run x."""
+        case = {"id": case_id, "group": group, "kind": "module",
+                "torch": f"{describe_module(spec)}(input[{shape_str(x)}])",
+                "module": spec, "stateDict": None, "input": self.tensor(x)}
+        if note:
+            case["note"] = note
+        try:
+            module = build_module(spec)
+        except Exception as exc:
+            case["error"] = error_info(exc, "construct")
+            return self._add(case, expect)
+        state = module.state_dict()
+        case["stateDict"] = {key: self.tensor(value) for key, value in state.items()}
+        try:
+            with torch.no_grad():
+                out = module(x)
+            case["output"] = self.tensor(out)
+        except Exception as exc:
+            case["error"] = error_info(exc, "forward")
+        return self._add(case, expect)
+
+    # -- output -------------------------------------------------------------
+
+    def write(self, directory, name):
+        """Write DIRECTORY/NAME.json and DIRECTORY/NAME.bin; return their paths."""
+        os.makedirs(directory, exist_ok=True)
+        json_path = os.path.join(directory, name + ".json")
+        bin_path = os.path.join(directory, name + ".bin")
+        with open(bin_path, "wb") as f:
+            for chunk in self._chunks:
+                f.write(chunk)
+        header = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "generator": self.generator,
+            "torch": torch.__version__,
+            "seed": self.seed,
+            "blob": name + ".bin",
+            "blobFloats": self._length,
+            "groups": self.groups,
+        }
+        head = json.dumps(header, indent=1)[:-2]  # drop the closing "\n}"
+        body = ",\n".join(json.dumps(case, separators=(",", ":")) for case in self.cases)
+        with open(json_path, "w") as f:
+            f.write(head + ',\n "cases": [\n' + body + "\n ]\n}\n")
+        return json_path, bin_path
