@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { conv2d, getBackend, randn, registerBackend, setBackend, type Backend } from '../../src/index.js';
+
+test('the reference backend is the default; ops run on whichever backend is set', () => {
+  assert.equal(getBackend(), 'reference');
+  const calls: string[] = [];
+  const spy: Backend = {
+    name: 'spy',
+    conv2d: (geom, _i, _w, _b, out) => { calls.push(`conv2d ${geom.outH}x${geom.outW}`); out.fill(7); },
+    pad: () => calls.push('pad'),
+    relu: () => calls.push('relu'),
+  };
+  registerBackend(spy);
+  setBackend('spy');
+  try {
+    const y = conv2d(randn([1, 2, 5, 5]), randn([3, 2, 3, 3]));
+    assert.deepEqual(calls, ['conv2d 3x3']);
+    assert.ok(y.data.every((v) => v === 7));
+  } finally {
+    setBackend('reference');
+  }
+  assert.throws(() => setBackend('webgpu'), /setBackend: unknown backend 'webgpu'; registered: 'reference', 'spy'/);
+});
