@@ -1,10 +1,14 @@
 /**
- * What a layer costs: parameters and multiply-accumulates (MACs), counted from the same geometry the
- * kernels run. One MAC is one fused multiply-add; taps that fall on padding count, as in fvcore and ptflops.
+ * What a layer costs, counted from the same geometry the kernels run. One MAC is one fused
+ * multiply-add, and taps that fall on padding count (the convention of fvcore and ptflops); FLOPs are
+ * `2 * MACs + bias additions`, so MACs and FLOPs are never confused.
  */
 import type { ConvGeometry } from '../backend/backend.js';
 import { Conv2d } from '../nn/conv2d.js';
 import type { Module } from '../nn/module.js';
+import { numelOf } from '../tensor.js';
+
+const BYTES_PER_FLOAT = 4;
 
 /** `N * H_out * W_out * C_out * (C_in / groups) * kH * kW`. */
 export function conv2dMacs(g: ConvGeometry): number {
@@ -21,26 +25,53 @@ export function effectiveKernelSize(kernel: number, dilation: number): number {
   return kernel + (kernel - 1) * (dilation - 1);
 }
 
-export interface ShapeAndMacs {
+export interface LayerCost {
   outputShape: number[];
+  parameters: number;
+  /** Multiply-accumulates. */
   macs: number;
+  /** One addition per output element of a layer with bias. */
+  biasAdditions: number;
+  /** `2 * macs + biasAdditions`. */
+  flops: number;
+  /** float32 parameters. */
+  weightBytes: number;
+  /** float32 input and output of the layer. */
+  inputBytes: number;
+  outputBytes: number;
 }
 
 /**
- * The output shape and MACs of `module` on an input of `inputShape`, without running it. Containers
- * (`Sequential`, `DepthwiseSeparableConv2d`) apply their children in order; other layers without
- * convolutions keep the shape and count no MACs.
+ * The cost of `module` on an input of `inputShape`, without running it. Containers (`Sequential`,
+ * `DepthwiseSeparableConv2d`) apply their children in order and add their costs; layers without a
+ * convolution (ReLU) keep the shape and count nothing.
+ * @throws the error the forward pass would throw for that shape.
  */
-export function shapeAndMacs(module: Module, inputShape: readonly number[]): ShapeAndMacs {
+export function layerCost(module: Module, inputShape: readonly number[]): LayerCost {
+  const inputBytes = numelOf(inputShape) * BYTES_PER_FLOAT;
   if (module instanceof Conv2d) {
     const g = module.geometry(inputShape);
     const spatial = [g.cOut, g.outH, g.outW];
-    return { outputShape: inputShape.length === 4 ? [g.n, ...spatial] : spatial, macs: conv2dMacs(g) };
+    const outputShape = inputShape.length === 4 ? [g.n, ...spatial] : spatial;
+    const macs = conv2dMacs(g);
+    const biasAdditions = module.bias === null ? 0 : numelOf(outputShape);
+    const parameters = parameterCount(module);
+    return {
+      outputShape, parameters, macs, biasAdditions, flops: 2 * macs + biasAdditions,
+      weightBytes: parameters * BYTES_PER_FLOAT, inputBytes, outputBytes: numelOf(outputShape) * BYTES_PER_FLOAT,
+    };
   }
-  let result: ShapeAndMacs = { outputShape: [...inputShape], macs: 0 };
+  const total: LayerCost = {
+    outputShape: [...inputShape], parameters: parameterCount(module), macs: 0, biasAdditions: 0, flops: 0,
+    weightBytes: parameterCount(module) * BYTES_PER_FLOAT, inputBytes, outputBytes: inputBytes,
+  };
   for (const [, child] of module.namedChildren()) {
-    const next = shapeAndMacs(child, result.outputShape);
-    result = { outputShape: next.outputShape, macs: result.macs + next.macs };
+    const c = layerCost(child, total.outputShape);
+    total.outputShape = c.outputShape;
+    total.macs += c.macs;
+    total.biasAdditions += c.biasAdditions;
+    total.flops += c.flops;
+    total.outputBytes = c.outputBytes;
   }
-  return result;
+  return total;
 }

@@ -2,7 +2,7 @@
  * The tutorial's four examples, run in convkit: each layer's output shape, parameters and MACs
  * beside those of the standard convolution it stands in for. `npm start` prints `formatTutorial()`.
  */
-import { effectiveKernelSize, parameterCount, shapeAndMacs } from '../analysis/cost.js';
+import { effectiveKernelSize, layerCost, parameterCount } from '../analysis/cost.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
 import type { Module } from '../nn/module.js';
@@ -29,7 +29,7 @@ export interface TutorialExample {
 
 function figures(code: string, module: Module, inputShape: number[], generator: Generator): LayerFigures {
   const output = module.forward(randn(inputShape, generator));
-  return { code, outputShape: [...output.shape], parameters: parameterCount(module), macs: shapeAndMacs(module, inputShape).macs };
+  return { code, outputShape: [...output.shape], parameters: parameterCount(module), macs: layerCost(module, inputShape).macs };
 }
 
 /** Builds and runs the four examples (weights and inputs from a generator seeded with `seed`). */

@@ -94,6 +94,15 @@ export class Conv2d extends Module {
     return conv2d(pad(input, [left, right, top, bottom], this.paddingMode), this.weight, this.bias, { ...options, padding: 0 });
   }
 
+  /** The constructor arguments, as `moduleFromJSON` reads them. */
+  toJSON(): object {
+    return {
+      type: 'Conv2d', inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize,
+      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
+      bias: this.bias !== null, paddingMode: this.paddingMode,
+    };
+  }
+
   override toString(): string {
     const parts = [`${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize.join(', ')}), stride=(${this.stride.join(', ')})`];
     if (typeof this.padding === 'string') parts.push(`padding=${show(this.padding)}`);

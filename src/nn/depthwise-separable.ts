@@ -46,6 +46,12 @@ export class DepthwiseSeparableConv2d extends Module {
     return this.pointwise.forward(this.depthwise.forward(input));
   }
 
+  /** The constructor arguments, as `moduleFromJSON` reads them. */
+  toJSON(): object {
+    const { inChannels, kernelSize, padding, stride, dilation, bias } = this.depthwise;
+    return { type: 'DepthwiseSeparableConv2d', inChannels, outChannels: this.pointwise.outChannels, kernelSize, padding, stride, dilation, bias: bias !== null };
+  }
+
   override toString(): string {
     return `DepthwiseSeparableConv2d(\n  (depthwise): ${this.depthwise}\n  (pointwise): ${this.pointwise}\n)`;
   }

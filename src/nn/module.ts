@@ -8,6 +8,9 @@ export abstract class Module {
   /** Runs the layer on `input`. */
   abstract forward(input: Tensor): Tensor;
 
+  /** The layer's type and constructor arguments (no weights), as `moduleFromJSON` reads them. */
+  abstract toJSON(): object;
+
   /** This module's own parameters, in PyTorch's registration order (absent ones, like a disabled bias, left out). */
   protected ownParameters(): Array<[string, Tensor]> {
     return [];

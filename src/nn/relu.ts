@@ -8,6 +8,10 @@ export class ReLU extends Module {
     return relu(input);
   }
 
+  toJSON(): object {
+    return { type: 'ReLU' };
+  }
+
   override toString(): string {
     return 'ReLU()';
   }

@@ -1,5 +1,15 @@
 import type { Tensor } from '../tensor.js';
+import { argError, show } from '../errors.js';
+import { moduleFromJSON } from './json.js';
 import { checkModule, Module } from './module.js';
+
+function parseJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw argError('Sequential.fromJSON', `invalid JSON: ${(e as Error).message}`);
+  }
+}
 
 /**
  * Layers applied in order, like `nn.Sequential`; state-dict keys are prefixed with the layer's index
@@ -27,6 +37,19 @@ export class Sequential extends Module {
 
   forward(input: Tensor): Tensor {
     return this.layers.reduce((x, layer) => layer.forward(x), input);
+  }
+
+  /** `{ type: 'Sequential', layers: [...] }`: the architecture, no weights; `JSON.stringify(model)` uses it. */
+  toJSON(): object {
+    return { type: 'Sequential', layers: this.layers.map((layer) => layer.toJSON()) };
+  }
+
+  /** Builds a model, with freshly initialised weights, from what `toJSON` writes (an object or its JSON text). */
+  static fromJSON(json: unknown): Sequential {
+    const parsed = typeof json === 'string' ? parseJSON(json) : json;
+    const model = moduleFromJSON(parsed, 'Sequential.fromJSON');
+    if (!(model instanceof Sequential)) throw argError('Sequential.fromJSON', `expected type 'Sequential', got ${show((parsed as { type?: unknown }).type)}`);
+    return model;
   }
 
   override toString(): string {

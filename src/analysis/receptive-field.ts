@@ -1,0 +1,151 @@
+/**
+ * Receptive fields of convolution stacks, after Araujo, Norris and Sim, "Computing Receptive Fields of
+ * Convolutional Neural Networks" (Distill, 2019), and the exact coverage map: which input positions
+ * reach one output position, and through how many paths, so that dilation's gridding holes show.
+ */
+import { argError, isInt, show } from '../errors.js';
+import { Conv2d } from '../nn/conv2d.js';
+import type { Module } from '../nn/module.js';
+import { effectiveKernelSize } from './cost.js';
+
+/** One spatial layer as the receptive field sees it, per dimension `[h, w]`. */
+export interface SpatialLayer {
+  kernel: [number, number];
+  stride: [number, number];
+  dilation: [number, number];
+  /** Padding before the first position (top, left); it shifts where the field starts. */
+  padding: [number, number];
+}
+
+/** The receptive field of one output position after a layer, per dimension `[h, w]`. */
+export interface ReceptiveField {
+  /** Input positions spanned: `r_l = r_{l-1} + (k_eff - 1) * j_{l-1}`. */
+  size: [number, number];
+  /** Input positions between neighbouring outputs (the cumulative stride): `j_l = j_{l-1} * s_l`. */
+  jump: [number, number];
+  /** Input coordinate of the first spanned position for output 0 (negative: it starts in the padding). */
+  start: [number, number];
+}
+
+export const IDENTITY_FIELD: ReceptiveField = { size: [1, 1], jump: [1, 1], start: [0, 0] };
+
+/** The spatial layers of a module in forward order (layers without a kernel, like ReLU, have none). */
+export function spatialLayers(module: Module): SpatialLayer[] {
+  if (module instanceof Conv2d) {
+    const g = module.geometry([module.inChannels, ...module.kernelSize.map((k, i) => (k - 1) * module.dilation[i] + 1)]);
+    return [{ kernel: module.kernelSize, stride: module.stride, dilation: module.dilation, padding: [g.padTop, g.padLeft] }];
+  }
+  return module.namedChildren().flatMap(([, child]) => spatialLayers(child));
+}
+
+/** The receptive field after `layer`, given the field before it. */
+export function nextField(before: ReceptiveField, layer: SpatialLayer): ReceptiveField {
+  const along = (f: (d: 0 | 1) => number): [number, number] => [f(0), f(1)];
+  return {
+    size: along((d) => before.size[d] + (effectiveKernelSize(layer.kernel[d], layer.dilation[d]) - 1) * before.jump[d]),
+    jump: along((d) => before.jump[d] * layer.stride[d]),
+    start: along((d) => before.start[d] - layer.padding[d] * before.jump[d]),
+  };
+}
+
+/** The receptive field after each layer of `layers`, from the input onward. */
+export function receptiveFields(layers: SpatialLayer[]): ReceptiveField[] {
+  const fields: ReceptiveField[] = [];
+  let field = IDENTITY_FIELD;
+  for (const layer of layers) {
+    field = nextField(field, layer);
+    fields.push(field);
+  }
+  return fields;
+}
+
+/**
+ * Paths from one output position back to each input offset along one dimension: taps of layer `l` sit
+ * at `s_l * o + t * d_l` for `t = 0..k_l-1`. Index 0 is the field's first position.
+ */
+function coverage1d(layers: SpatialLayer[], dim: 0 | 1): number[] {
+  let counts = [1];
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const { kernel, stride, dilation } = layers[l];
+    const next = new Array<number>((counts.length - 1) * stride[dim] + (kernel[dim] - 1) * dilation[dim] + 1).fill(0);
+    counts.forEach((c, o) => {
+      for (let t = 0; t < kernel[dim]; t++) next[o * stride[dim] + t * dilation[dim]] += c;
+    });
+    counts = next;
+  }
+  return counts;
+}
+
+export interface CoverageMap {
+  /** `[h, w]`: the receptive field's size. */
+  size: [number, number];
+  /** `counts[y][x]`: paths from the output position to input offset (y, x) of the field; 0 is a hole. */
+  counts: number[][];
+  /** Positions of the field that no path reaches. */
+  holes: number;
+}
+
+/**
+ * Which input positions reach one output position through `layers` (away from image borders), with the
+ * number of paths to each. A kernel's taps form a grid, so the 2-D count is the product of the 1-D ones.
+ */
+export function coverageMap(layers: SpatialLayer[]): CoverageMap {
+  const rows = coverage1d(layers, 0);
+  const cols = coverage1d(layers, 1);
+  const counts = rows.map((r) => cols.map((c) => r * c));
+  const holes = counts.flat().filter((c) => c === 0).length;
+  return { size: [rows.length, cols.length], counts, holes };
+}
+
+/** `counts` as text: `#` where input reaches the output, `.` for a hole. */
+export function formatCoverage(map: CoverageMap): string {
+  return map.counts.map((row) => row.map((c) => (c > 0 ? '#' : '.')).join(' ')).join('\n');
+}
+
+/** A stack of `rates.length` square `kernelSize` convolutions with stride 1 and those dilations. */
+export function dilatedStack(kernelSize: number, rates: readonly number[]): SpatialLayer[] {
+  return rates.map((r) => ({ kernel: [kernelSize, kernelSize], stride: [1, 1], dilation: [r, r], padding: [r * Math.floor(kernelSize / 2), r * Math.floor(kernelSize / 2)] }));
+}
+
+export interface HdcResult {
+  kernelSize: number;
+  rates: number[];
+  /** `M[i]` is Wang et al.'s M_{i+1}: the largest gap between taps seen from layer i+1 upward. */
+  M: number[];
+  /** Wang et al.'s design goal `M_2 <= K` (true for a single layer). */
+  goalMet: boolean;
+  /** The rates' greatest common factor when it exceeds 1: such stacks grid whatever M says. */
+  commonFactor: number | null;
+  /** The rule's verdict: goal met and no common factor. */
+  satisfied: boolean;
+  /** Holes in the exact coverage map of the same stack, for comparison. */
+  holes: number;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Wang et al.'s hybrid-dilated-convolution rule (WACV 2018, arXiv:1702.08502) for rates `r_1..r_n` of
+ * kernel `K`: `M_n = r_n`, `M_i = max(M_{i+1} - 2 r_i, M_{i+1} - 2 (M_{i+1} - r_i), r_i)`, goal `M_2 <= K`,
+ * and no common factor > 1; checked against the coverage map.
+ */
+export function hdc(kernelSize: number, rates: readonly number[]): HdcResult {
+  if (!isInt(kernelSize) || kernelSize < 2) throw argError('hdc', `kernelSize must be an integer >= 2, got ${show(kernelSize)}`);
+  if (!Array.isArray(rates) || rates.length === 0 || !rates.every((r) => isInt(r) && r >= 1)) {
+    throw argError('hdc', `rates must be a non-empty list of positive integers, got ${show(rates)}`);
+  }
+  const n = rates.length;
+  const M = new Array<number>(n);
+  M[n - 1] = rates[n - 1];
+  for (let i = n - 2; i >= 0; i--) {
+    M[i] = Math.max(M[i + 1] - 2 * rates[i], M[i + 1] - 2 * (M[i + 1] - rates[i]), rates[i]);
+  }
+  const goalMet = n < 2 || M[1] <= kernelSize;
+  const factor = rates.reduce(gcd);
+  const commonFactor = factor > 1 ? factor : null;
+  return {
+    kernelSize, rates: [...rates], M, goalMet, commonFactor,
+    satisfied: goalMet && commonFactor === null,
+    holes: coverageMap(dilatedStack(kernelSize, rates)).holes,
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * `summary(model, inputShape)`: a torchinfo-like table of a model, one row per module (containers
+ * first, their children indented below), with output shapes, parameters, MACs and receptive fields.
+ */
+import { Conv2d } from '../nn/conv2d.js';
+import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
+import type { Module } from '../nn/module.js';
+import { layerCost, type LayerCost } from './cost.js';
+import { nextField, spatialLayers, IDENTITY_FIELD, type ReceptiveField } from './receptive-field.js';
+
+export interface SummaryRow extends LayerCost {
+  /** Dotted path, as in state-dict keys (`2.depthwise`); `''` for the model itself. */
+  path: string;
+  type: string;
+  /** 0 for the model, 1 for its children, ... */
+  depth: number;
+  /** Key constructor arguments, in PyTorch's spelling. */
+  args: string;
+  /** The receptive field of one output position of this module, counted from the model's input. */
+  receptiveField: ReceptiveField;
+  /** Whether the module holds other modules (its cost is theirs added up). */
+  container: boolean;
+  /** The tree drawing before the type, e.g. `│    └─`. */
+  branch: string;
+}
+
+export interface Summary {
+  inputShape: number[];
+  outputShape: number[];
+  rows: SummaryRow[];
+  totals: { parameters: number; macs: number; biasAdditions: number; flops: number; weightBytes: number; inputBytes: number; activationBytes: number };
+}
+
+const size = ([h, w]: readonly number[]) => (h === w ? String(h) : `${h}x${w}`);
+
+/** The arguments worth a column: channels, then kernel, stride, padding, dilation, groups where not default. */
+function keyArgs(module: Module): string {
+  if (module instanceof DepthwiseSeparableConv2d) return convArgs(module.depthwise, module.pointwise.outChannels, false);
+  return module instanceof Conv2d ? convArgs(module, module.outChannels, true) : '';
+}
+
+function convArgs(module: Conv2d, outChannels: number, withGroups: boolean): string {
+  const parts = [`${module.inChannels}, ${outChannels}`, `k=${size(module.kernelSize)}`];
+  if (module.stride.some((s) => s !== 1)) parts.push(`s=${size(module.stride)}`);
+  if (typeof module.padding === 'string') parts.push(`p=${module.padding}`);
+  else if (module.padding.some((p) => p !== 0)) parts.push(`p=${size(module.padding)}`);
+  if (module.dilation.some((d) => d !== 1)) parts.push(`d=${size(module.dilation)}`);
+  if (withGroups && module.groups !== 1) parts.push(`g=${module.groups}`);
+  if (module.paddingMode !== 'zeros') parts.push(module.paddingMode);
+  if (module.bias === null) parts.push('no bias');
+  return parts.join(', ');
+}
+
+/**
+ * Walks `model` on an input of `inputShape` without running it.
+ * @throws the error the forward pass would throw for that shape.
+ */
+export function summary(model: Module, inputShape: readonly number[]): Summary {
+  const rows: SummaryRow[] = [];
+  const visit = (module: Module, path: string, depth: number, shape: readonly number[], field: ReceptiveField, branch: string, indent: string): SummaryRow => {
+    const children = module.namedChildren();
+    const row: SummaryRow = {
+      path, type: module.constructor.name, depth, branch, args: keyArgs(module), container: children.length > 0,
+      ...layerCost(module, shape), receptiveField: field,
+    };
+    rows.push(row);
+    let previous = { outputShape: shape, receptiveField: field };
+    children.forEach(([name, child], i) => {
+      const last = i === children.length - 1;
+      const childPath = path === '' ? name : `${path}.${name}`;
+      previous = visit(child, childPath, depth + 1, previous.outputShape, previous.receptiveField, indent + (last ? '└─' : '├─'), indent + (last ? '     ' : '│    '));
+    });
+    row.receptiveField = row.container ? previous.receptiveField : spatialLayers(module).reduce(nextField, field);
+    return row;
+  };
+  visit(model, '', 0, inputShape, IDENTITY_FIELD, '', '');
+  const top = rows[0];
+  const leaves = rows.filter((r) => !r.container);
+  return {
+    inputShape: [...inputShape],
+    outputShape: top.outputShape,
+    rows,
+    totals: {
+      parameters: top.parameters, macs: top.macs, biasAdditions: top.biasAdditions, flops: top.flops, weightBytes: top.weightBytes,
+      inputBytes: top.inputBytes, activationBytes: leaves.reduce((sum, r) => sum + r.outputBytes, 0),
+    },
+  };
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
+
+/** The summary as an aligned text table, in the manner of torchinfo. */
+export function formatSummary(s: Summary): string {
+  const header = ['Layer (type:path)', 'Arguments', 'Output Shape', 'Param #', 'MACs', 'RF', 'Jump'];
+  const body = s.rows.map((r) => [
+    `${r.branch}${r.type}${r.path === '' ? '' : `: ${r.path}`}`,
+    r.args,
+    `[${r.outputShape.join(', ')}]`,
+    r.container ? `(${count(r.parameters)})` : r.parameters === 0 ? '--' : count(r.parameters),
+    r.container ? `(${count(r.macs)})` : r.macs === 0 ? '--' : count(r.macs),
+    `${r.receptiveField.size[0]}x${r.receptiveField.size[1]}`,
+    `${r.receptiveField.jump[0]}x${r.receptiveField.jump[1]}`,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => [...row[c]].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] + cell.length - [...cell].length) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const rule = '='.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  const t = s.totals;
+  return [
+    rule, line(header), rule, ...body.map(line), rule,
+    `Total params: ${count(t.parameters)}`,
+    `Total MACs (multiply-accumulates): ${count(t.macs)}`,
+    `Bias additions: ${count(t.biasAdditions)}`,
+    `Total FLOPs (2 x MACs + bias additions): ${count(t.flops)}`,
+    rule,
+    `Input size (MB): ${mb(t.inputBytes)}`,
+    `Forward pass activations (MB): ${mb(t.activationBytes)}`,
+    `Params size (MB): ${mb(t.weightBytes)}`,
+    `Estimated total size (MB): ${mb(t.inputBytes + t.activationBytes + t.weightBytes)}`,
+    rule,
+  ].join('\n');
+}

@@ -1,0 +1,46 @@
+/**
+ * Models as JSON: each layer is `{ "type": <class name>, ...its constructor arguments }`, with PyTorch's
+ * argument names in camelCase, and a Sequential holds `"layers"`. `Sequential.toJSON()` writes this form
+ * (through each module's `toJSON`), `moduleFromJSON` reads it back.
+ */
+import { argError, show } from '../errors.js';
+import { Conv2d, type Conv2dModuleOptions } from './conv2d.js';
+import { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './depthwise-separable.js';
+import type { Module } from './module.js';
+import { ReLU } from './relu.js';
+import { Sequential } from './sequential.js';
+
+export type LayerJSON =
+  | ({ type: 'Conv2d'; inChannels: number; outChannels: number; kernelSize: number | number[] } & Omit<Conv2dModuleOptions, 'generator'>)
+  | ({ type: 'DepthwiseSeparableConv2d'; inChannels: number; outChannels: number; kernelSize?: number | number[] } & Omit<DepthwiseSeparableOptions, 'generator'>)
+  | { type: 'ReLU' }
+  | { type: 'Sequential'; layers: LayerJSON[] };
+
+const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential'];
+
+/** Builds a module (with freshly initialised weights) from its JSON description. */
+export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw argError(where, `a layer must be an object, got ${show(json)}`);
+  const { type, ...args } = json as { type?: unknown } & Record<string, unknown>;
+  switch (type) {
+    case 'Conv2d': {
+      const { inChannels, outChannels, kernelSize, ...options } = args;
+      return new Conv2d(inChannels as number, outChannels as number, kernelSize as number, options);
+    }
+    case 'DepthwiseSeparableConv2d': {
+      const { inChannels, outChannels, kernelSize, ...options } = args;
+      return new DepthwiseSeparableConv2d(inChannels as number, outChannels as number, (kernelSize ?? 3) as number, options);
+    }
+    case 'ReLU':
+      if (Object.keys(args).length > 0) throw argError(where, `ReLU takes no arguments, got ${Object.keys(args).map(show).join(', ')}`);
+      return new ReLU();
+    case 'Sequential': {
+      const { layers, ...rest } = args;
+      if (!Array.isArray(layers)) throw argError(where, `Sequential needs "layers": an array, got ${show(layers)}`);
+      if (Object.keys(rest).length > 0) throw argError(where, `Sequential takes only "layers", got ${Object.keys(rest).map(show).join(', ')}`);
+      return new Sequential(...layers.map((layer, i) => moduleFromJSON(layer, `${where}: layer ${i}`)));
+    }
+    default:
+      throw argError(where, `unknown layer type ${show(type)}; expected one of ${TYPES.join(', ')}`);
+  }
+}
