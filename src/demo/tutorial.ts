@@ -2,19 +2,19 @@
  * The tutorial's four examples, run in convkit: each layer's output shape, parameters and MACs
  * beside those of the standard convolution it stands in for. `npm start` prints `formatTutorial()`.
  */
-import { effectiveKernelSize, layerCost, parameterCount } from '../analysis/cost.js';
+import { effectiveKernelSize, layerCost, type LayerCost } from '../analysis/cost.js';
+import { nextField, spatialLayers, IDENTITY_FIELD } from '../analysis/receptive-field.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
 import type { Module } from '../nn/module.js';
 import { Generator } from '../random.js';
 import { randn } from '../tensor.js';
 
-export interface LayerFigures {
+export interface LayerFigures extends LayerCost {
   /** The layer as convkit code. */
   code: string;
-  outputShape: number[];
-  parameters: number;
-  macs: number;
+  /** The receptive field of one output position, `[h, w]`. */
+  receptiveField: [number, number];
 }
 
 export interface TutorialExample {
@@ -29,7 +29,9 @@ export interface TutorialExample {
 
 function figures(code: string, module: Module, inputShape: number[], generator: Generator): LayerFigures {
   const output = module.forward(randn(inputShape, generator));
-  return { code, outputShape: [...output.shape], parameters: parameterCount(module), macs: layerCost(module, inputShape).macs };
+  const field = spatialLayers(module).reduce(nextField, IDENTITY_FIELD);
+  // the shape the forward pass really produced, not the one the cost analysis predicts
+  return { ...layerCost(module, inputShape), code, outputShape: [...output.shape], receptiveField: field.size };
 }
 
 /** Builds and runs the four examples (weights and inputs from a generator seeded with `seed`). */
@@ -75,6 +77,7 @@ export function tutorialExamples(seed = 0): TutorialExample[] {
 
 const shape = (s: number[]) => `(${s.join(', ')})`;
 const count = (n: number) => n.toLocaleString('en-US');
+const bytes = (n: number) => (n < 1000 ? `${n} B` : n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(2)} MB`);
 
 /** The examples as the text `npm start` prints. */
 export function formatTutorial(examples: TutorialExample[] = tutorialExamples()): string {
@@ -90,6 +93,12 @@ export function formatTutorial(examples: TutorialExample[] = tutorialExamples())
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     for (const row of rows) {
       lines.push(`   ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ')}`);
+    }
+    for (const [label, f] of [['cost', ex.layer], ['standard', ex.standard]] as const) {
+      lines.push(
+        `   ${label.padEnd(8)} ${count(f.macs)} MACs + ${count(f.biasAdditions)} bias additions = ${count(f.flops)} FLOPs; ` +
+          `weights ${bytes(f.weightBytes)}, activations ${bytes(f.inputBytes)} in, ${bytes(f.outputBytes)} out; receptive field ${f.receptiveField.join('x')}`,
+      );
     }
     for (const note of ex.notes) lines.push(`   - ${note}`);
     lines.push('');

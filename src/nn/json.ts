@@ -3,7 +3,7 @@
  * argument names in camelCase, and a Sequential holds `"layers"`. `Sequential.toJSON()` writes this form
  * (through each module's `toJSON`), `moduleFromJSON` reads it back.
  */
-import { argError, show } from '../errors.js';
+import { argError, ConvkitArgumentError, show } from '../errors.js';
 import { Conv2d, type Conv2dModuleOptions } from './conv2d.js';
 import { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './depthwise-separable.js';
 import type { Module } from './module.js';
@@ -25,11 +25,11 @@ export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module 
   switch (type) {
     case 'Conv2d': {
       const { inChannels, outChannels, kernelSize, ...options } = args;
-      return new Conv2d(inChannels as number, outChannels as number, kernelSize as number, options);
+      return located(where, () => new Conv2d(inChannels as number, outChannels as number, kernelSize as number, options));
     }
     case 'DepthwiseSeparableConv2d': {
       const { inChannels, outChannels, kernelSize, ...options } = args;
-      return new DepthwiseSeparableConv2d(inChannels as number, outChannels as number, (kernelSize ?? 3) as number, options);
+      return located(where, () => new DepthwiseSeparableConv2d(inChannels as number, outChannels as number, (kernelSize ?? 3) as number, options));
     }
     case 'ReLU':
       if (Object.keys(args).length > 0) throw argError(where, `ReLU takes no arguments, got ${Object.keys(args).map(show).join(', ')}`);
@@ -42,5 +42,14 @@ export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module 
     }
     default:
       throw argError(where, `unknown layer type ${show(type)}; expected one of ${TYPES.join(', ')}`);
+  }
+}
+
+/** Runs a constructor, prefixing its argument errors with where the layer sits in the JSON. */
+function located(where: string, build: () => Module): Module {
+  try {
+    return build();
+  } catch (e) {
+    throw e instanceof ConvkitArgumentError ? argError(where, e.message) : e;
   }
 }

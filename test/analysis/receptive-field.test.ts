@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { coverageMap, dilatedStack, formatCoverage, hdc, receptiveFields, spatialLayers } from '../../src/analysis/receptive-field.js';
+import { Conv2d, DepthwiseSeparableConv2d, Generator, ReLU, Sequential } from '../../src/index.js';
+
+test('size, jump and start follow r += (k_eff - 1) j, j *= s, start -= p j', () => {
+  const model = new Sequential(new Conv2d(1, 1, 3, { stride: 2, padding: 1 }), new ReLU(), new Conv2d(1, 1, 3, { stride: 2, padding: 1 }), new Conv2d(1, 1, [1, 3], { dilation: 3 }));
+  const fields = receptiveFields(spatialLayers(model));
+  assert.deepEqual(fields, [
+    { size: [3, 3], jump: [2, 2], start: [-1, -1] },
+    { size: [7, 7], jump: [4, 4], start: [-3, -3] },
+    { size: [7, 31], jump: [4, 4], start: [-3, -3] },
+  ]);
+  // 'same' padding with an even kernel starts the field one short of centred (the extra is at the bottom/right)
+  const same = receptiveFields(spatialLayers(new Conv2d(1, 1, 4, { padding: 'same' })));
+  assert.deepEqual(same[0].start, [-1, -1]);
+  assert.equal(spatialLayers(new DepthwiseSeparableConv2d(4, 4, 5, { dilation: 2, padding: 4 })).length, 2);
+});
+
+test("the coverage map counts paths: two 3x3 layers reach the centre 9 ways", () => {
+  const map = coverageMap(dilatedStack(3, [1, 1]));
+  assert.deepEqual(map.size, [5, 5]);
+  assert.deepEqual(map.counts[2], [3, 6, 9, 6, 3]);
+  assert.deepEqual(map.counts[0], [1, 2, 3, 2, 1]);
+  assert.equal(map.holes, 0);
+});
+
+test('rates 2,2,2 grid (holes at odd offsets); 1,2,5 cover a 17x17 square', () => {
+  const gridded = coverageMap(dilatedStack(3, [2, 2, 2]));
+  assert.deepEqual(gridded.size, [13, 13]);
+  assert.equal(gridded.holes, 13 * 13 - 7 * 7);
+  assert.ok(gridded.counts.every((row, y) => row.every((c, x) => (c > 0) === (y % 2 === 0 && x % 2 === 0))));
+  assert.match(formatCoverage(gridded).split('\n')[1], /^\. \. \./);
+  const hybrid = coverageMap(dilatedStack(3, [1, 2, 5]));
+  assert.deepEqual(hybrid.size, [17, 17]);
+  assert.equal(hybrid.holes, 0);
+});
+
+test("Wang et al.'s rule: M values, goal M_2 <= K and common factors", () => {
+  const good = hdc(3, [1, 2, 5]);
+  assert.deepEqual(good.M, [1, 2, 5]);
+  assert.equal(good.goalMet, true);
+  assert.equal(good.satisfied, true);
+  assert.equal(good.holes, 0);
+  const bad = hdc(3, [2, 2, 2]);
+  assert.equal(bad.goalMet, true); // M_2 = 2 <= 3: only the common factor exposes the gridding
+  assert.equal(bad.commonFactor, 2);
+  assert.equal(bad.satisfied, false);
+  assert.ok(bad.holes > 0);
+  const wide = hdc(3, [1, 2, 9]);
+  assert.deepEqual(wide.M, [3, 5, 9]); // M_2 = max(9 - 4, 9 - 14, 2) = 5
+  assert.equal(wide.goalMet, false);
+  assert.ok(wide.holes > 0);
+  assert.throws(() => hdc(1, [1, 2]), /hdc: kernelSize must be an integer >= 2, got 1/);
+  assert.throws(() => hdc(3, []), /hdc: rates must be a non-empty list of positive integers/);
+  assert.throws(() => hdc(3, [1, 0]), /rates must be a non-empty list of positive integers, got \[1, 0\]/);
+});
+
+test('the rule agrees with the exact map on random rate lists of its setting, and never claims coverage wrongly', () => {
+  // The rule is derived for odd kernels and stacks whose rates start at 1 and do not decrease, like 1,2,5.
+  const g = new Generator(2018);
+  const draw = (n: number) => Math.floor(g.uniform() * n);
+  let checkedK3 = 0;
+  for (let trial = 0; trial < 3000; trial++) {
+    const K = [3, 5, 7][draw(3)];
+    const rates = [1, ...Array.from({ length: 1 + draw(4) }, () => 1 + draw(10))].sort((a, b) => a - b);
+    const r = hdc(K, rates);
+    if (r.satisfied) assert.equal(r.holes, 0, `K=${K} rates=${rates}: the rule is satisfied but the map has holes`);
+    if (K === 3) {
+      checkedK3++;
+      assert.equal(r.satisfied, r.holes === 0, `K=3 rates=${rates}: rule ${r.satisfied}, holes ${r.holes}`);
+    }
+  }
+  assert.ok(checkedK3 > 500);
+});
