@@ -16,3 +16,11 @@ export { ReLU } from './nn/relu.js';
 export { Sequential } from './nn/sequential.js';
 export { setBackend, getBackend, registerBackend } from './backend/registry.js';
 export type { Backend, ConvGeometry, PadGeometry } from './backend/backend.js';
+export { moduleFromJSON, type LayerJSON } from './nn/json.js';
+export { layerCost, parameterCount, conv2dMacs, effectiveKernelSize, type LayerCost } from './analysis/cost.js';
+export { summary, formatSummary, type Summary, type SummaryRow } from './analysis/summary.js';
+export { compare, formatCompare, type CompareOptions, type Variant } from './analysis/compare.js';
+export {
+  spatialLayers, receptiveFields, nextField, coverageMap, formatCoverage, dilatedStack, hdc,
+  type SpatialLayer, type ReceptiveField, type CoverageMap, type HdcResult,
+} from './analysis/receptive-field.js';

@@ -1,6 +1,7 @@
 /**
  * Runs every ```js block of README.md against the built package (imported as 'convkit') and checks
- * that each line it prints equals the `// -> expected` comment of the line that printed it, in order.
+ * that each line it prints equals the `// -> expected` comment of the line that printed it, in order;
+ * and runs every ```console block's `$ npx convkit ...` command, checking it prints the block's output.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -25,3 +26,16 @@ blocks.forEach((code, i) => {
     assert.deepEqual(stdout.trimEnd().split('\n'), expected);
   });
 });
+
+const sessions = [...readme.matchAll(/```console\n\$ npx convkit (.*)\n([\s\S]*?)```/g)].map((m) => ({ args: m[1], output: m[2] }));
+
+test('README shows each convkit command', () => {
+  assert.deepEqual([...new Set(sessions.map((s) => s.args.split(' ')[0]))].sort(), ['compare', 'rf', 'summary']);
+});
+
+for (const { args, output } of sessions) {
+  test(`README: convkit ${args}`, () => {
+    const stdout = execFileSync(process.execPath, ['dist/cli/main.js', ...args.split(' ')], { cwd: root, encoding: 'utf8' });
+    assert.equal(stdout, output);
+  });
+}
