@@ -3,7 +3,7 @@ import { argError, show } from '../errors.js';
 import type { ConvGeometry } from '../backend/backend.js';
 import { CONV2D_OPTIONS, conv2d, conv2dGeometry, resolvePadding, type Conv2dOptions, type Padding, type Sides } from '../ops/conv2d.js';
 import { checkOptions, pair, positiveInt, type IntOrPair } from '../ops/args.js';
-import { pad } from '../ops/pad.js';
+import { pad, padGeometry } from '../ops/pad.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { uniform, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -81,6 +81,10 @@ export class Conv2d extends Module {
 
   /** The resolved convolution this layer runs on an input of `inputShape`; throws as `forward` would. */
   geometry(inputShape: readonly number[]): ConvGeometry {
+    if (this.paddingMode !== 'zeros') {
+      const { left, right, top, bottom } = this.sides;
+      padGeometry(inputShape, [left, right, top, bottom], this.paddingMode);
+    }
     const bias = this.bias === null ? null : this.bias.shape;
     return conv2dGeometry(inputShape, this.weight.shape, bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }

@@ -31,5 +31,7 @@ test('containers add their children up, in forward order', () => {
 
 test('a shape the layer cannot take is the error the forward pass would give', () => {
   assert.throws(() => layerCost(new Conv2d(4, 4, 5), [1, 4, 3, 3]), /conv2d: kernel \(5 x 5 with dilation\) is larger than the padded input/);
+  assert.throws(() => layerCost(new Conv2d(2, 2, 3, { padding: 4, paddingMode: 'reflect' }), [1, 2, 4, 6]), /pad: reflect padding 4 \(top\) must be < input height 4/);
+  assert.throws(() => layerCost(new Conv2d(2, 2, 3, { padding: 5, paddingMode: 'circular' }), [2, 4, 6]), /pad: circular padding 5 \(top\) must be <= input height 4/);
   assert.throws(() => layerCost(new Sequential(new Conv2d(4, 8, 1), new Conv2d(4, 4, 1)), [1, 4, 3, 3]), /weight.shape\[1\]=4 must equal in_channels\/groups=8/);
 });
