@@ -32,8 +32,7 @@ export const IDENTITY_FIELD: ReceptiveField = { size: [1, 1], jump: [1, 1], star
 /** The spatial layers of a module in forward order (layers without a kernel, like ReLU, have none). */
 export function spatialLayers(module: Module): SpatialLayer[] {
   if (module instanceof Conv2d) {
-    const g = module.geometry([module.inChannels, ...module.kernelSize.map((k, i) => (k - 1) * module.dilation[i] + 1)]);
-    return [{ kernel: module.kernelSize, stride: module.stride, dilation: module.dilation, padding: [g.padTop, g.padLeft] }];
+    return [{ kernel: module.kernelSize, stride: module.stride, dilation: module.dilation, padding: [module.sides.top, module.sides.left] }];
   }
   return module.namedChildren().flatMap(([, child]) => spatialLayers(child));
 }

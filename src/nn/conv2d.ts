@@ -43,8 +43,8 @@ export class Conv2d extends Module {
   readonly paddingMode: PaddingMode;
   weight: Tensor;
   bias: Tensor | null;
-  /** The padding of each side that `padding` resolves to. */
-  private readonly sides: Sides;
+  /** The padding of each side that `padding` resolves to (negative: cropped, with a `paddingMode` other than zeros). */
+  readonly sides: Readonly<Sides>;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options: Conv2dModuleOptions = {}) {
     super();
@@ -58,14 +58,16 @@ export class Conv2d extends Module {
     this.groups = positiveInt(where, 'groups', options.groups ?? 1);
     if (inChannels % this.groups !== 0) throw argError(where, `groups=${this.groups} must divide inChannels=${inChannels}`);
     if (outChannels % this.groups !== 0) throw argError(where, `groups=${this.groups} must divide outChannels=${outChannels}`);
-    const padding: Padding = options.padding ?? 0;
-    this.sides = resolvePadding(where, padding, this.kernelSize, this.dilation, this.stride);
-    this.padding = typeof padding === 'string' ? padding : [this.sides.top, this.sides.left];
     const paddingMode = options.paddingMode ?? 'zeros';
     if (!PADDING_MODES.includes(paddingMode)) {
       throw argError(where, `paddingMode must be one of ${PADDING_MODES.map(show).join(', ')}, got ${show(paddingMode)}`);
     }
     this.paddingMode = paddingMode;
+    const padding: Padding = options.padding ?? 0;
+    // With a paddingMode, PyTorch pads with F.pad first, which takes negative sizes (cropping).
+    const minPadding = paddingMode === 'zeros' ? 0 : -Infinity;
+    this.sides = Object.freeze(resolvePadding(where, padding, this.kernelSize, this.dilation, this.stride, minPadding));
+    this.padding = typeof padding === 'string' ? padding : [this.sides.top, this.sides.left];
     const bias = options.bias ?? true;
     if (typeof bias !== 'boolean') throw argError(where, `bias must be true or false, got ${show(bias)}`);
 
@@ -81,12 +83,12 @@ export class Conv2d extends Module {
 
   /** The resolved convolution this layer runs on an input of `inputShape`; throws as `forward` would. */
   geometry(inputShape: readonly number[]): ConvGeometry {
-    if (this.paddingMode !== 'zeros') {
-      const { left, right, top, bottom } = this.sides;
-      padGeometry(inputShape, [left, right, top, bottom], this.paddingMode);
-    }
     const bias = this.bias === null ? null : this.bias.shape;
-    return conv2dGeometry(inputShape, this.weight.shape, bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode === 'zeros') return conv2dGeometry(inputShape, this.weight.shape, bias, { ...options, padding: this.padding });
+    const { left, right, top, bottom } = this.sides;
+    const p = padGeometry(inputShape, [left, right, top, bottom], this.paddingMode);
+    return conv2dGeometry([...inputShape.slice(0, -2), p.outH, p.outW], this.weight.shape, bias, options);
   }
 
   /** Convolves `input`, `(N, inChannels, H, W)` or `(inChannels, H, W)`. */

@@ -5,14 +5,14 @@ import { Tensor } from '../tensor.js';
 /** An integer, or one per spatial dimension `[h, w]`, as PyTorch's `_pair` accepts. */
 export type IntOrPair = number | readonly [number, number] | readonly [number];
 
-/** Resolves an int or `[h, w]` (or `[x]`, as PyTorch also takes) to `[h, w]` of integers >= `min`. */
+/** Resolves an int or `[h, w]` (or `[x]`, as PyTorch also takes) to `[h, w]` of integers >= `min` (-Infinity: any). */
 export function pair(where: string, name: string, value: unknown, min: number): [number, number] {
   const values = typeof value === 'number' ? [value, value] : Array.isArray(value) && value.length === 1 ? [value[0], value[0]] : value;
   if (!Array.isArray(values) || values.length !== 2 || !values.every(isInt)) {
     throw argError(where, `${name} must be an integer or a pair [h, w] of integers, got ${show(value)}`);
   }
   if (values.some((v) => v < min)) {
-    const rule = min === 0 ? 'non-negative' : 'positive';
+    const rule = min === 0 ? 'non-negative' : min === 1 ? 'positive' : `>= ${min}`;
     throw argError(where, `${name} must be ${rule}, got ${show(value)}`);
   }
   return [values[0], values[1]];

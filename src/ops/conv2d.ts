@@ -35,6 +35,8 @@ export interface Sides {
 /**
  * Resolves `padding` for a kernel of `kernel` taps (h, w), with PyTorch's rules: `'same'` pads
  * `dilation * (kernel - 1)` in total per dimension, the odd extra on the bottom/right, and needs stride 1.
+ * Numbers must be >= `min`: 0 for a convolution's own zero padding; a layer that pads with `pad` first
+ * allows negative numbers, which crop, as PyTorch's `F.pad` does.
  */
 export function resolvePadding(
   where: string,
@@ -42,6 +44,7 @@ export function resolvePadding(
   kernel: readonly [number, number],
   dilation: readonly [number, number],
   stride: readonly [number, number],
+  min = 0,
 ): Sides {
   if (typeof padding === 'string') {
     if (padding === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
@@ -55,7 +58,7 @@ export function resolvePadding(
     const left = Math.floor(totalW / 2);
     return { top, bottom: totalH - top, left, right: totalW - left };
   }
-  const [h, w] = pair(where, 'padding', padding, 0);
+  const [h, w] = pair(where, 'padding', padding, min);
   return { top: h, bottom: h, left: w, right: w };
 }
 

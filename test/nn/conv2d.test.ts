@@ -45,6 +45,11 @@ test('a paddingMode other than zeros pads with that mode, then convolves without
     assert.deepEqual(conv.forward(x).data, expected.data, paddingMode);
     assert.deepEqual(conv.forward(x).shape, [1, 3, 5, 6]);
   }
+  // as in PyTorch, a paddingMode pads with F.pad, which crops for negative sizes; zero padding may not be negative
+  const cropped = new Conv2d(2, 3, 2, { padding: [-1, 1], paddingMode: 'replicate', generator: new Generator(6) });
+  assert.deepEqual(cropped.forward(x).data, conv2d(pad(x, [1, 1, -1, -1], 'replicate'), cropped.weight, cropped.bias).data);
+  assert.deepEqual(cropped.forward(x).shape, [1, 3, 2, 7]);
+  assert.throws(() => new Conv2d(2, 3, 3, { padding: -1 }), /Conv2d: padding must be non-negative, got -1/);
   const reflect = new Conv2d(2, 3, 3, { padding: 5, paddingMode: 'reflect' });
   assert.throws(() => reflect.forward(x), /pad: reflect padding 5 \(top\) must be < input height 5/);
 });

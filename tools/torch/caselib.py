@@ -25,6 +25,21 @@ FORMAT = "convkit-torch-cases"
 FORMAT_VERSION = 1
 MAX_MESSAGE_CHARS = 300
 
+# What a case expects of torch (see CaseWriter._add).
+OK, ERROR, DROP_UNLESS_ERROR = "ok", "error", "drop-unless-error"
+
+
+def ensure_stable_hashing():
+    """Re-run the current script with PYTHONHASHSEED=0 unless it already is.
+
+    Some torch error messages print Python sets (e.g. the allowed padding
+    modes), whose order depends on string hashing; a fixed hash seed keeps the
+    generated files byte-for-byte reproducible.
+    """
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.environ["PYTHONHASHSEED"] = "0"
+        os.execv(sys.executable, [sys.executable] + sys.argv)
+
 
 def import_torch():
     """Import torch or exit with status 3 and a clear message."""
@@ -42,6 +57,7 @@ def import_torch():
     return torch
 
 
+ensure_stable_hashing()
 torch = import_torch()
 nn = torch.nn
 F = torch.nn.functional
@@ -183,6 +199,15 @@ def seed_for(key):
     torch.manual_seed(zlib.crc32(key.encode("utf-8")))
 
 
+def zero_uninitialized_biases(module):
+    """nn.Conv2d leaves its bias as uninitialized memory when the weight is
+    empty (fan_in == 0, e.g. kernel_size=0); zero it so files are reproducible."""
+    for child in module.modules():
+        if isinstance(child, nn.Conv2d) and child.weight.numel() == 0 and child.bias is not None:
+            with torch.no_grad():
+                child.bias.zero_()
+
+
 def randn(*shape):
     return torch.randn(*shape, dtype=torch.float32)
 
@@ -199,6 +224,7 @@ class CaseWriter:
         self._chunks = []
         self._length = 0  # in float32 elements
         self._seen = {}  # id(tensor) -> (tensor, ref)
+        self._mark = None
 
     # -- tensors ------------------------------------------------------------
 
@@ -216,22 +242,40 @@ class CaseWriter:
         self._seen[key] = (t, ref)
         return ref
 
+    def _checkpoint(self):
+        self._mark = (len(self._chunks), self._length, set(self._seen))
+
+    def _rollback(self):
+        chunks, length, seen = self._mark
+        del self._chunks[chunks:]
+        self._length = length
+        for key in set(self._seen) - seen:
+            del self._seen[key]
+
     # -- cases --------------------------------------------------------------
 
     def group(self, name, description):
         self.groups[name] = description
 
     def _add(self, case, expect):
+        """Keep the case; `expect` is None (keep whatever torch did), OK or
+        ERROR (torch must agree, else AssertionError) or DROP_UNLESS_ERROR
+        (silently discard the case, tensors included, when torch gave an
+        output).  Returns the case, or None when it was dropped."""
         if case["id"] in self.ids:
             raise ValueError(f"harness: duplicate case id {case['id']}")
         if case["group"] not in self.groups:
             raise ValueError(f"harness: case {case['id']} has undeclared group {case['group']}")
-        got = "error" if "error" in case else "ok"
-        if expect is not None and expect != got:
-            detail = case["error"]["message"] if got == "error" else "an output"
+        got = ERROR if "error" in case else OK
+        if expect == DROP_UNLESS_ERROR:
+            if got != ERROR:
+                self._rollback()
+                return None
+        elif expect is not None and expect != got:
+            detail = case["error"]["message"] if got == ERROR else "an output"
             raise AssertionError(
                 f"case {case['id']} ({case['torch']}): expected torch to give "
-                f"{'an error' if expect == 'error' else 'an output'}, but it gave {detail}")
+                f"{'an error' if expect == ERROR else 'an output'}, but it gave {detail}")
         self.ids.add(case["id"])
         self.cases.append(case)
         return case
@@ -239,6 +283,7 @@ class CaseWriter:
     def conv2d(self, group, case_id, x, w, b=None, options=None, *, omit_bias=False,
                note=None, expect=None):
         """F.conv2d(x, w, b, **options); options=None means 'argument omitted'."""
+        self._checkpoint()
         case = {"id": case_id, "group": group, "kind": "conv2d",
                 "torch": describe_conv2d(x, w, b, options or {}),
                 "input": self.tensor(x), "weight": self.tensor(w)}
@@ -258,6 +303,7 @@ class CaseWriter:
 
     def pad(self, group, case_id, x, pads, mode=None, value=None, *, note=None, expect=None):
         """F.pad(x, pads, mode, value); mode/value None means 'argument omitted'."""
+        self._checkpoint()
         case = {"id": case_id, "group": group, "kind": "pad",
                 "torch": describe_pad(x, pads, mode, value),
                 "input": self.tensor(x), "pads": list(pads)}
@@ -277,6 +323,7 @@ class CaseWriter:
 
     def module(self, group, case_id, spec, x, *, note=None, expect=None):
         """Build the module (torch's own random init), record its state dict, run x."""
+        self._checkpoint()
         case = {"id": case_id, "group": group, "kind": "module",
                 "torch": f"{describe_module(spec)}(input[{shape_str(x)}])",
                 "module": spec, "stateDict": None, "input": self.tensor(x)}
@@ -287,6 +334,7 @@ class CaseWriter:
         except Exception as exc:
             case["error"] = error_info(exc, "construct")
             return self._add(case, expect)
+        zero_uninitialized_biases(module)
         state = module.state_dict()
         case["stateDict"] = {key: self.tensor(value) for key, value in state.items()}
         try:
@@ -318,7 +366,7 @@ class CaseWriter:
             "groups": self.groups,
         }
         head = json.dumps(header, indent=1)[:-2]  # drop the closing "\n}"
-        body = ",\n".join(json.dumps(case, separators=(",", ":")) for case in self.cases)
+        body = ",\n".join(json.dumps(case, separators=(",", ":"), allow_nan=False) for case in self.cases)
         with open(json_path, "w") as f:
             f.write(head + ',\n "cases": [\n' + body + "\n ]\n}\n")
         return json_path, bin_path

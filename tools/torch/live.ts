@@ -1,0 +1,97 @@
+/**
+ * Live random PyTorch suite (`npm run test:torch`).
+ *
+ *   node --import tsx tools/torch/live.ts [--seed N] [--valid 1000] [--invalid 250] [--borderline 100] [--keep]
+ *
+ * Runs tools/torch/random_cases.py (Debian's PyTorch: /usr/bin/python3, or $CONVKIT_TORCH_PYTHON)
+ * to draw random conv2d / Conv2d / DepthwiseSeparableConv2d / Sequential / pad configurations and
+ * record torch's results, then replays them through convkit with test/support/cases.ts.
+ * Prints the seed (random unless given), the first failures in detail and a last line
+ * `N passed, M failed`. Exit status: 0 all passed, 1 some failed, 2 Python/torch unusable.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatFailures, loadCaseFile, runCases } from '../../test/support/cases.js';
+
+const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'random_cases.py');
+const SHOWN_FAILURES = 20;
+
+function count(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function main(): number {
+  const { values: args } = parseArgs({
+    options: {
+      seed: { type: 'string' },
+      valid: { type: 'string' },
+      invalid: { type: 'string' },
+      borderline: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const seed = count('seed', args.seed, randomInt(2 ** 31));
+  const valid = count('valid', args.valid, 1000);
+  const invalid = count('invalid', args.invalid, 250);
+  const borderline = count('borderline', args.borderline, 100);
+  const reproduce = `node --import tsx tools/torch/live.ts --seed ${seed} --valid ${valid} --invalid ${invalid} --borderline ${borderline}`;
+  console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
+
+  if (!existsSync(PYTHON)) {
+    console.error(`error: ${PYTHON} not found. This suite needs Python with PyTorch (Debian: apt install python3-torch),`
+      + ' or set CONVKIT_TORCH_PYTHON to such an interpreter.');
+    return 2;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-torch-'));
+  let keep = args.keep;
+  try {
+    const started = Date.now();
+    const python = spawnSync(PYTHON, [SCRIPT, '--seed', String(seed), '--valid', String(valid), '--invalid', String(invalid),
+      '--borderline', String(borderline), '--out', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (python.error || python.status !== 0) {
+      const why = python.error ? python.error.message : `exit status ${python.status}`;
+      console.error(`error: ${PYTHON} ${SCRIPT} failed (${why})`);
+      if (python.stderr) console.error(python.stderr.trimEnd());
+      if (python.status === 3) console.error('PyTorch is missing: install python3-torch or set CONVKIT_TORCH_PYTHON.');
+      return 2;
+    }
+    if (python.stderr.trim()) console.error(python.stderr.trimEnd());
+    console.log(`torch ${python.stdout.trim()} [${((Date.now() - started) / 1000).toFixed(1)}s]`);
+
+    const file = loadCaseFile(join(dir, 'random-cases.json'));
+    const checkStart = Date.now();
+    const results = runCases(file);
+    const failed = results.filter((r) => !r.pass);
+    for (const group of Object.keys(file.groups)) {
+      const inGroup = results.filter((r) => r.group === group);
+      const bad = inGroup.filter((r) => !r.pass).length;
+      console.log(`  ${group}: ${inGroup.length - bad}/${inGroup.length} passed`);
+    }
+    console.log(`convkit checked ${results.length} cases in ${((Date.now() - checkStart) / 1000).toFixed(1)}s (torch ${file.torch})`);
+    if (failed.length > 0) {
+      keep = true;
+      console.log(`\nFAILURES (first ${Math.min(SHOWN_FAILURES, failed.length)} of ${failed.length}):`);
+      console.log(formatFailures(results, SHOWN_FAILURES));
+      console.log(`\ncase files kept in ${dir}; reproduce with: ${reproduce}`);
+    }
+    else if (keep) console.log(`case files kept in ${dir}`);
+    console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+    return failed.length > 0 ? 1 : 0;
+  } finally {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main();
