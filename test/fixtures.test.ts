@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { thresholds } from '../src/backend/wasm/index.js';
+import { setBackend } from '../src/index.js';
 import { formatFailures, loadCaseFile, runCase, runCases, values } from './support/cases.js';
 
 const file = loadCaseFile(new URL('./fixtures/torch-cases.json', import.meta.url));
@@ -22,12 +24,24 @@ test('torch fixture file is well-formed', () => {
   });
 });
 
-for (const [group, description] of Object.entries(file.groups)) {
-  test(`torch fixtures: ${group} (${description})`, () => {
-    const results = runCases(file, [group]);
-    const failed = results.filter((r) => !r.pass).length;
-    assert.equal(failed, 0, `${failed} of ${results.length} ${group} cases differ from PyTorch ${file.torch}:\n${formatFailures(results)}`);
-  });
+// Every backend must match PyTorch. The wasm backend runs even tiny and small cases on its kernels and
+// its threads here, which in use go to the reference kernel or to one thread.
+for (const backend of ['reference', 'wasm']) {
+  for (const [group, description] of Object.entries(file.groups)) {
+    test(`torch fixtures, ${backend} backend: ${group} (${description})`, () => {
+      const saved = { ...thresholds };
+      setBackend(backend);
+      Object.assign(thresholds, { tinyMacs: 0, parallelMacs: 0 });
+      try {
+        const results = runCases(file, [group]);
+        const failed = results.filter((r) => !r.pass).length;
+        assert.equal(failed, 0, `${failed} of ${results.length} ${group} cases differ from PyTorch ${file.torch}:\n${formatFailures(results)}`);
+      } finally {
+        Object.assign(thresholds, saved);
+        setBackend('reference');
+      }
+    });
+  }
 }
 
 test('the case checker detects differences from torch', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conv2d, getBackend, randn, registerBackend, setBackend, type Backend } from '../../src/index.js';
 
-test('the reference backend is the default; ops run on whichever backend is set', () => {
-  assert.equal(getBackend(), 'reference');
+test('wasm is the default where WebAssembly SIMD validates; ops run on whichever backend is set', () => {
+  assert.equal(getBackend(), 'wasm');
   const calls: string[] = [];
   const spy: Backend = {
     name: 'spy',
@@ -18,7 +18,7 @@ test('the reference backend is the default; ops run on whichever backend is set'
     assert.deepEqual(calls, ['conv2d 3x3']);
     assert.ok(y.data.every((v) => v === 7));
   } finally {
-    setBackend('reference');
+    setBackend('wasm');
   }
-  assert.throws(() => setBackend('webgpu'), /setBackend: unknown backend 'webgpu'; registered: 'reference', 'spy'/);
+  assert.throws(() => setBackend('webgpu'), /setBackend: unknown backend 'webgpu'; registered: 'wasm', 'reference', 'spy'/);
 });

@@ -16,7 +16,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { thresholds } from '../../src/backend/wasm/index.js';
+import { setBackend } from '../../src/index.js';
 import { formatFailures, loadCaseFile, runCases } from '../../test/support/cases.js';
+
+const BACKENDS = ['reference', 'wasm'];
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'random_cases.py');
@@ -72,9 +76,19 @@ function main(): number {
 
     const file = loadCaseFile(join(dir, 'random-cases.json'));
     const checkStart = Date.now();
-    const results = runCases(file);
+    // Every backend against torch; the wasm one with its kernels and threads even on tiny cases.
+    const results = BACKENDS.flatMap((backend) => {
+      setBackend(backend);
+      const saved = { ...thresholds };
+      if (backend === 'wasm') Object.assign(thresholds, { tinyMacs: 0, parallelMacs: 0 });
+      try {
+        return runCases(file).map((r) => ({ ...r, id: `${backend}: ${r.id}`, group: `${backend}/${r.group}` }));
+      } finally {
+        Object.assign(thresholds, saved);
+      }
+    });
     const failed = results.filter((r) => !r.pass);
-    for (const group of Object.keys(file.groups)) {
+    for (const group of new Set(results.map((r) => r.group))) {
       const inGroup = results.filter((r) => r.group === group);
       const bad = inGroup.filter((r) => !r.pass).length;
       console.log(`  ${group}: ${inGroup.length - bad}/${inGroup.length} passed`);

@@ -1,0 +1,100 @@
+/// <reference path="./platform.d.ts" />
+/**
+ * The kernels' WebAssembly instance and its memory. Memory is laid out afresh for every op by a bump
+ * arena (nothing outlives a call, so memory does not grow over repeated calls), and grows on demand up
+ * to what 32-bit WebAssembly can address.
+ */
+import { argError } from '../../errors.js';
+import { PLAIN_KERNELS, SHARED_KERNELS } from './kernels.generated.js';
+
+export interface KernelExports {
+  gemmConvTask(params: number, task: number, worker: number): void;
+  depthwiseTask(params: number, task: number, worker: number): void;
+  packWeights(params: number, weight: number, bias: number): void;
+}
+
+const PAGE = 65536;
+export const MAX_PAGES = 65536;
+/** Below this, memory is left to the kernels' module (AssemblyScript keeps its static area at the bottom). */
+const RESERVED = 4096;
+const ALIGN = 64;
+
+/** WebAssembly SIMD is there: this validates a module using one v128 instruction. */
+export function simdSupported(): boolean {
+  // (module (func (result v128) i32.const 0 i32x4.splat))
+  const bytes = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export class WasmInstance {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  readonly shared: boolean;
+  private top = RESERVED;
+  private f32: Float32Array;
+  private i32: Int32Array;
+
+  constructor() {
+    this.shared = typeof SharedArrayBuffer === 'function';
+    this.module = new WebAssembly.Module(decode(this.shared ? SHARED_KERNELS : PLAIN_KERNELS));
+    this.memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: this.shared });
+    this.exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** Starts a new layout: everything allocated before is free. */
+  reset(): void {
+    this.top = RESERVED;
+  }
+
+  /**
+   * Reserves `bytes` (64-byte aligned, with 64 bytes of slack after it, since kernels read whole vectors
+   * past the end of a row) and returns the byte offset. Grows memory when needed.
+   * @throws when the layout would pass what 32-bit WebAssembly can address.
+   */
+  alloc(where: string, bytes: number): number {
+    const offset = this.top;
+    const end = offset + Math.ceil((bytes + ALIGN) / ALIGN) * ALIGN;
+    if (end > MAX_PAGES * PAGE) {
+      throw argError(where, `this problem needs ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory, more than the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB it can address; split the batch`);
+    }
+    const pages = this.memory.buffer.byteLength / PAGE;
+    const needed = Math.ceil(end / PAGE);
+    if (needed > pages) {
+      this.memory.grow(needed - pages);
+      // views of the old buffer see no new pages (and detach for unshared memory): make new ones
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+    this.top = end;
+    return offset;
+  }
+
+  write(offset: number, data: Float32Array): void {
+    this.f32.set(data, offset / 4);
+  }
+
+  read(offset: number, length: number): Float32Array {
+    return this.f32.slice(offset / 4, offset / 4 + length);
+  }
+
+  writeInts(offset: number, values: ArrayLike<number>): void {
+    this.i32.set(values, offset / 4);
+  }
+}
+
+let instance: WasmInstance | null = null;
+
+export function wasmInstance(): WasmInstance {
+  instance ??= new WasmInstance();
+  return instance;
+}

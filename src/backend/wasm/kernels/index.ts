@@ -1,0 +1,7 @@
+// The WebAssembly kernels. TypeScript (src/backend/wasm/) owns the memory: it lays out inputs,
+// packed weights and per-worker workspaces, writes a parameter block, and calls these with offsets.
+// Kernels never allocate and hold no static data, so every worker can instantiate this module over
+// one shared memory.
+
+export { gemmConvTask, packWeights } from './gemm';
+export { depthwiseTask } from './depthwise';
