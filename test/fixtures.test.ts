@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { thresholds } from '../src/backend/wasm/index.js';
+import { tuning } from '../src/backend/wasm/index.js';
 import { setBackend } from '../src/index.js';
 import { formatFailures, loadCaseFile, runCase, runCases, values } from './support/cases.js';
 
@@ -29,15 +29,15 @@ test('torch fixture file is well-formed', () => {
 for (const backend of ['reference', 'wasm']) {
   for (const [group, description] of Object.entries(file.groups)) {
     test(`torch fixtures, ${backend} backend: ${group} (${description})`, () => {
-      const saved = { ...thresholds };
+      const saved = { ...tuning };
       setBackend(backend);
-      Object.assign(thresholds, { tinyMacs: 0, parallelMacs: 0 });
+      Object.assign(tuning, { tinyMacs: 0, parallelMacs: 0 });
       try {
         const results = runCases(file, [group]);
         const failed = results.filter((r) => !r.pass).length;
         assert.equal(failed, 0, `${failed} of ${results.length} ${group} cases differ from PyTorch ${file.torch}:\n${formatFailures(results)}`);
       } finally {
-        Object.assign(thresholds, saved);
+        Object.assign(tuning, saved);
         setBackend('reference');
       }
     });

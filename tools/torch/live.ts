@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { thresholds } from '../../src/backend/wasm/index.js';
+import { tuning } from '../../src/backend/wasm/index.js';
 import { setBackend } from '../../src/index.js';
 import { formatFailures, loadCaseFile, runCases } from '../../test/support/cases.js';
 
@@ -79,12 +79,12 @@ function main(): number {
     // Every backend against torch; the wasm one with its kernels and threads even on tiny cases.
     const results = BACKENDS.flatMap((backend) => {
       setBackend(backend);
-      const saved = { ...thresholds };
-      if (backend === 'wasm') Object.assign(thresholds, { tinyMacs: 0, parallelMacs: 0 });
+      const saved = { ...tuning };
+      if (backend === 'wasm') Object.assign(tuning, { tinyMacs: 0, parallelMacs: 0 });
       try {
         return runCases(file).map((r) => ({ ...r, id: `${backend}: ${r.id}`, group: `${backend}/${r.group}` }));
       } finally {
-        Object.assign(thresholds, saved);
+        Object.assign(tuning, saved);
       }
     });
     const failed = results.filter((r) => !r.pass);

@@ -8,49 +8,101 @@ import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { TaskKernel, ThreadPool } from './pool.js';
 
-export const thresholds = {
+/** The knobs of the strategy choice, for tests and benchmarks; not public API. */
+export const tuning = {
   /** Below this many MACs the reference kernel wins: no copies into WebAssembly memory, no set-up. */
   tinyMacs: 4096,
   /** Below this many MACs one thread wins: waking the workers costs about 50 us. */
   parallelMacs: 1 << 21,
+  /** A strategy to use wherever it applies instead of the chosen one. */
+  force: null as Strategy | null,
 };
-/** K and N blocking of the GEMM: a [KC x NC] block of im2col (128 KiB) stays in L2 and its 8-column panels in L1. */
-const KC = 256;
-const NC = 128;
 
-export type Strategy = 'reference' | 'depthwise' | 'gemm-pointwise' | 'gemm-im2col';
+/** im2col walks K in blocks of KC rows, so that a block of [KC x 128] stays in L2. */
+const KC = 256;
+/** Output positions per im2col task: its [KC x 128] block (128 KiB) stays in L2. */
+const IM2COL_TILE = 128;
+/** Output positions a direct task aims for (whole rows). */
+const DIRECT_TILE = 256;
+
+export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col';
 
 export function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
 }
 
+/**
+ * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
+ * on the direct depthwise kernel; stride 1 on the GEMM reading a padded copy of the input; the rest on
+ * the GEMM over im2col blocks.
+ */
 export function chooseStrategy(g: ConvGeometry): Strategy {
-  if (macsOf(g) < thresholds.tinyMacs) return 'reference';
-  if (g.groups === g.cIn && g.cIn > 1) return 'depthwise';
-  const unpadded = g.padTop === 0 && g.padBottom === 0 && g.padLeft === 0 && g.padRight === 0;
-  if (g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && unpadded) return 'gemm-pointwise';
-  return 'gemm-im2col';
+  const depthwise = g.groups === g.cIn && g.cIn > 1;
+  const strideOne = g.strideH === 1 && g.strideW === 1;
+  const forced = tuning.force;
+  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne)) {
+    return forced;
+  }
+  if (macsOf(g) < tuning.tinyMacs) return 'reference';
+  if (depthwise) return 'depthwise';
+  return strideOne ? 'gemm-direct' : 'gemm-im2col';
 }
 
-/** How a strategy runs: its task kernel, how many tasks, each worker's workspace, and whether weights are packed. */
+/** Floats from one padded plane to the next: an odd number of 64-byte lines, so planes fall into different L1 sets. */
+function planeStride(floats: number): number {
+  const lines = Math.ceil(floats / 16);
+  return (lines % 2 === 0 ? lines + 1 : lines) * 16;
+}
+
+/** What a run needs beyond the geometry: the task kernel and count, memory, and the parameter fields it sets. */
 interface Plan {
   kernel: TaskKernel;
   tasks: number;
   workspaceBytes: number;
   packed: boolean;
-  blocking: { K: number; tiles: number; mPanels: number };
+  padded: { hp: number; wp: number; plane: number } | null;
+  offsets: Int32Array | null;
+  fields: Partial<Record<Param, number>>;
 }
 
 function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   if (strategy === 'depthwise') {
     const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
     const wp = Math.ceil(g.outW / 4) * 4 * g.strideW + (g.kW - 1) * g.dilationW + 4;
-    return { kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, blocking: { K: 0, tiles: 0, mPanels: 0 } };
+    return { kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, padded: null, offsets: null, fields: {} };
   }
-  const K = (g.cIn / g.groups) * g.kH * g.kW;
-  const tiles = Math.ceil((g.outH * g.outW) / NC);
-  const mPanels = Math.ceil(g.cOut / g.groups / 4);
-  return { kernel: 'gemmConvTask', tasks: g.n * g.groups * tiles, workspaceBytes: 128 + KC * NC * 4, packed: true, blocking: { K, tiles, mPanels } };
+  const cInG = g.cIn / g.groups;
+  const K = cInG * g.kH * g.kW;
+  // the direct kernel walks the whole of K at once (the panel of weights streams from L2), so that its
+  // tiles can overlap at ragged row ends
+  const blocking = { [Param.K]: K, [Param.KC]: strategy === 'gemm-direct' ? K : KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4) };
+  const offsets = new Int32Array(strategy === 'gemm-direct' ? K : Math.min(K, KC));
+  if (strategy === 'gemm-direct') {
+    const hp = g.h + g.padTop + g.padBottom;
+    const wp = g.w + g.padLeft + g.padRight;
+    const plane = planeStride(hp * wp);
+    // B's row k = (channel, ky, kx) for output (y, x) starts at padded[channel][y + ky*dH][x + kx*dW]
+    for (let k = 0; k < K; k++) {
+      const c = Math.floor(k / (g.kH * g.kW));
+      const ky = Math.floor(k / g.kW) % g.kH;
+      const kx = k % g.kW;
+      offsets[k] = (c * plane + ky * g.dilationH * wp + kx * g.dilationW) * 4;
+    }
+    const rows = Math.max(1, Math.floor(DIRECT_TILE / g.outW));
+    const tiles = Math.ceil(g.outH / rows);
+    return {
+      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles, workspaceBytes: 128, packed: true, padded: { hp, wp, plane }, offsets,
+      fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: rows, [Param.PLANE]: plane, [Param.WP]: wp, [Param.HP]: hp },
+    };
+  }
+  // block rows 64 bytes longer than a multiple of 8 floats, so that a column of the block spreads over all L1 sets
+  const rowFloats = IM2COL_TILE + 16;
+  for (let k = 0; k < offsets.length; k++) offsets[k] = k * rowFloats * 4;
+  const tiles = Math.ceil((g.outH * g.outW) / IM2COL_TILE);
+  return {
+    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, padded: null, offsets,
+    fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: IM2COL_TILE, [Param.WP]: rowFloats },
+  };
 }
 
 export function runConv2d(
@@ -64,18 +116,23 @@ export function runConv2d(
   }
   const p = plan(strategy, g);
   const where = 'conv2d';
+  const mPanels = p.fields[Param.M_PANELS] ?? 0;
+  const K = p.fields[Param.K] ?? 0;
   instance.reset();
   const params = instance.alloc(where, Param.COUNT * 4);
   const inputAt = instance.alloc(where, input.length * 4);
   const weightAt = instance.alloc(where, weight.length * 4);
   const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
-  const packedAt = p.packed ? instance.alloc(where, g.groups * p.blocking.mPanels * p.blocking.K * 16) : weightAt;
-  const packedBiasAt = p.packed ? instance.alloc(where, g.groups * p.blocking.mPanels * 16) : biasAt;
+  const packedAt = p.packed ? instance.alloc(where, g.groups * mPanels * K * 16) : weightAt;
+  const packedBiasAt = p.packed ? instance.alloc(where, g.groups * mPanels * 16) : biasAt;
+  const paddedAt = p.padded === null ? 0 : instance.alloc(where, g.n * g.cIn * p.padded.plane * 4);
+  const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
   const outputAt = instance.alloc(where, output.length * 4);
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
   instance.write(inputAt, input);
   instance.write(weightAt, weight);
   if (bias !== null) instance.write(biasAt, bias);
+  if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
 
   const block = new Array<number>(Param.COUNT).fill(0);
   Object.assign(block, {
@@ -83,11 +140,13 @@ export function runConv2d(
     [Param.SH]: g.strideH, [Param.SW]: g.strideW, [Param.PT]: g.padTop, [Param.PL]: g.padLeft, [Param.DH]: g.dilationH, [Param.DW]: g.dilationW,
     [Param.GROUPS]: g.groups, [Param.OUT_H]: g.outH, [Param.OUT_W]: g.outW,
     [Param.INPUT]: inputAt, [Param.WEIGHT]: packedAt, [Param.BIAS]: packedBiasAt, [Param.OUTPUT]: outputAt,
-    [Param.K]: p.blocking.K, [Param.KC]: KC, [Param.NC]: NC, [Param.TILES]: p.blocking.tiles, [Param.POINTWISE]: strategy === 'gemm-pointwise' ? 1 : 0,
-    [Param.WORKSPACE]: workspaceAt, [Param.WORKSPACE_BYTES]: p.workspaceBytes, [Param.M_PANELS]: p.blocking.mPanels,
+    [Param.OFFSETS]: offsetsAt, [Param.PADDED]: paddedAt, [Param.WORKSPACE]: workspaceAt, [Param.WORKSPACE_BYTES]: p.workspaceBytes,
+    ...p.fields,
   });
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
-  pool.run(p.kernel, params, p.tasks, macsOf(g) >= thresholds.parallelMacs);
+  const parallel = macsOf(g) >= tuning.parallelMacs;
+  if (p.padded !== null) pool.run('padTask', params, g.n * g.cIn, parallel);
+  pool.run(p.kernel, params, p.tasks, parallel);
   output.set(instance.read(outputAt, output.length));
 }

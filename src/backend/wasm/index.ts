@@ -7,7 +7,7 @@ import type { Backend } from '../backend.js';
 import { pad } from '../reference/pad.js';
 import { relu } from '../reference/relu.js';
 import { runConv2d } from './conv2d.js';
-export { chooseStrategy, thresholds, type Strategy } from './conv2d.js';
+export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
 import { simdSupported, wasmInstance } from './instance.js';
 import { availableCores, ThreadPool } from './pool.js';
 

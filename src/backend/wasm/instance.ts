@@ -8,7 +8,9 @@ import { argError } from '../../errors.js';
 import { PLAIN_KERNELS, SHARED_KERNELS } from './kernels.generated.js';
 
 export interface KernelExports {
-  gemmConvTask(params: number, task: number, worker: number): void;
+  gemmDirectTask(params: number, task: number, worker: number): void;
+  gemmIm2colTask(params: number, task: number, worker: number): void;
+  padTask(params: number, task: number, worker: number): void;
   depthwiseTask(params: number, task: number, worker: number): void;
   packWeights(params: number, weight: number, bias: number): void;
 }

@@ -1,6 +1,6 @@
 /** Field indices of the i32 parameter block the kernels read (the same as kernels/params.ts). */
 export const enum Param {
   N = 0, C_IN, H, W, C_OUT, KH, KW, SH, SW, PT, PL, DH, DW, GROUPS, OUT_H, OUT_W,
-  INPUT, WEIGHT, BIAS, OUTPUT, K, KC, NC, TILES, POINTWISE, WORKSPACE, WORKSPACE_BYTES, M_PANELS,
+  INPUT, WEIGHT, BIAS, OUTPUT, K, KC, M_PANELS, TILES, TILE, OFFSETS, PADDED, PLANE, WP, HP, WORKSPACE, WORKSPACE_BYTES,
   COUNT,
 }

@@ -1,8 +1,10 @@
-// Convolution as a GEMM per (image, group): C[M x N] = A[M x K] * B[K x N] (+ bias), with
-// M = output channels of the group, K = (input channels of the group) * kH * kW, N = outH * outW.
+// Convolution as a GEMM per (image, group): C[M x N] = A[M x K] * B[K x N] + bias, with
+// M = output channels of the group, K = (input channels of the group) * kH * kW, N = output positions.
 // C is the NCHW output itself. A is the weights, packed in panels of 4 rows ([k][4] per panel).
-// B is the input itself for a 1x1 stride-1 unpadded convolution, else a [kc][nc] block that
-// im2col writes into the worker's workspace, one block of K and of N at a time.
+// B is never formed whole: its row k for 8 consecutive output positions is 8 consecutive floats at
+// `base + offsets[k]`. At stride 1 (gemmDirectTask) base points into a zero-padded copy of the input
+// and offsets[k] = (channel, ky, kx) shifts, so no im2col is needed; otherwise (gemmIm2colTask) base
+// points into a [KC x TILE] block that im2col writes into the worker's workspace.
 
 import * as P from './params';
 import { im2colBlock } from './im2col';
@@ -13,7 +15,7 @@ const NR: i32 = 8;
 // A 4x8 tile of C over kc steps, 8 f32x4 accumulators: 8 + 2 loads of B + 1 splat of A fit the 15
 // vector registers V8 gives WebAssembly. `first` starts from the bias, else from C.
 // @ts-ignore: decorator
-@inline function micro4x8(kc: i32, a: usize, b: usize, bStride: usize, c: usize, cStride: usize, first: bool, bias: usize): void {
+@inline function micro4x8(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (first) {
     c00 = v128.load32_splat(bias, 0); c01 = c00;
@@ -26,9 +28,11 @@ const NR: i32 = 8;
     c20 = v128.load(c + 2 * cStride, 0); c21 = v128.load(c + 2 * cStride, 16);
     c30 = v128.load(c + 3 * cStride, 0); c31 = v128.load(c + 3 * cStride, 16);
   }
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b, 0);
-    const b1 = v128.load(b, 16);
+  const end = offsets + (<usize>kc << 2);
+  for (let o = offsets; o < end; o += 4) {
+    const row = b + <usize>load<i32>(o);
+    const b0 = v128.load(row, 0);
+    const b1 = v128.load(row, 16);
     let av = v128.load32_splat(a, 0);
     c00 = f32x4.add(c00, f32x4.mul(av, b0));
     c01 = f32x4.add(c01, f32x4.mul(av, b1));
@@ -42,7 +46,6 @@ const NR: i32 = 8;
     c30 = f32x4.add(c30, f32x4.mul(av, b0));
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
     a += 16;
-    b += bStride;
   }
   v128.store(c, c00, 0); v128.store(c, c01, 16);
   v128.store(c + cStride, c10, 0); v128.store(c + cStride, c11, 16);
@@ -51,71 +54,123 @@ const NR: i32 = 8;
 }
 
 // A tile that overhangs C (fewer than 4 rows or 8 columns left) runs on a 4x8 scratch copy.
-function edgeTile(kc: i32, a: usize, b: usize, bStride: usize, c: usize, cStride: usize, first: bool, bias: usize, rows: i32, cols: i32, scratch: usize): void {
+function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, rows: i32, cols: i32, scratch: usize): void {
   if (!first) {
     for (let r = 0; r < rows; r++) memory.copy(scratch + <usize>(r * NR * 4), c + <usize>r * cStride, <usize>(cols * 4));
   }
-  micro4x8(kc, a, b, bStride, scratch, <usize>(NR * 4), first, bias);
+  micro4x8(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias);
   for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), <usize>(cols * 4));
 }
 
-// One task: image n, group g, columns [n0, n0 + nc) of C, over the whole K in blocks of KC.
-export function gemmConvTask(params: usize, task: i32, worker: i32): void {
+// C's columns [0, cols) for every output channel of the group, over k in [k0, k0 + kc): `b` is B's
+// base for column 0, B's column j being 4 bytes further, and `c` C's column 0 of the group's first row.
+// With `overlap` (allowed when this call covers the whole of K, so that a column computed twice gets
+// the same value twice) a ragged end of at least 8 columns is done as the last 8 columns.
+function panels(params: usize, g: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, cols: i32, scratch: usize, overlap: bool): void {
+  const m = P.param(params, P.C_OUT) / P.param(params, P.GROUPS);
+  const K = P.param(params, P.K);
+  const mPanels = P.param(params, P.M_PANELS);
+  const first = k0 == 0;
+  for (let mp = 0; mp < mPanels; mp++) {
+    const a = <usize>P.param(params, P.WEIGHT) + (<usize>((g * mPanels + mp) * K + k0) << 4);
+    const bias = <usize>P.param(params, P.BIAS) + (<usize>(g * mPanels + mp) << 4);
+    const rows = min(MR, m - mp * MR);
+    const cp = c + <usize>(mp * MR) * cStride;
+    let j = 0;
+    if (rows == MR) {
+      for (; j + NR <= cols; j += NR) micro4x8(kc, a, b + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias);
+      if (overlap && j < cols && cols >= NR) {
+        micro4x8(kc, a, b + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias);
+        j = cols;
+      }
+    }
+    for (; j < cols; j += NR) {
+      edgeTile(kc, a, b + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, rows, min(NR, cols - j), scratch);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function outputOf(params: usize, n: i32, g: i32): usize {
+  const cOut = P.param(params, P.C_OUT);
+  const N = P.param(params, P.OUT_H) * P.param(params, P.OUT_W);
+  return <usize>P.param(params, P.OUTPUT) + (<usize>(n * cOut + g * (cOut / P.param(params, P.GROUPS))) * <usize>N << 2);
+}
+
+// Stride 1: task = (image, group, a band of TILE output rows), B read straight from the padded input.
+export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
   const tiles = P.param(params, P.TILES);
   const n = task / (groups * tiles);
   const g = (task / tiles) % groups;
-  const tile = task % tiles;
-  const cOut = P.param(params, P.C_OUT);
-  const m = cOut / groups;
+  const outH = P.param(params, P.OUT_H);
+  const outW = P.param(params, P.OUT_W);
+  const y0 = (task % tiles) * P.param(params, P.TILE);
+  const y1 = min(outH, y0 + P.param(params, P.TILE));
   const K = P.param(params, P.K);
   const KC = P.param(params, P.KC);
-  const NC = P.param(params, P.NC);
-  const N = P.param(params, P.OUT_H) * P.param(params, P.OUT_W);
-  const n0 = tile * NC;
-  const nc = min(NC, N - n0);
-  const mPanels = P.param(params, P.M_PANELS);
-  const pointwise = P.param(params, P.POINTWISE) != 0;
+  const wp = P.param(params, P.WP);
   const cInG = P.param(params, P.C_IN) / groups;
-  const planeIn = <usize>(P.param(params, P.H) * P.param(params, P.W)) << 2;
-
-  const workspace = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const scratch = workspace; // 4x8 floats
-  const block = workspace + 128;
-  const input = <usize>P.param(params, P.INPUT) + (<usize>(n * P.param(params, P.C_IN) + g * cInG)) * planeIn;
-  const weights = <usize>P.param(params, P.WEIGHT) + (<usize>(g * mPanels * K) << 4);
-  const bias = <usize>P.param(params, P.BIAS) + (<usize>(g * mPanels) << 4);
-  const output = <usize>P.param(params, P.OUTPUT) + ((<usize>(n * cOut + g * m) * <usize>N + <usize>n0) << 2);
-  const cStride = <usize>N << 2;
-
+  const plane = <usize>P.param(params, P.PLANE) << 2;
+  const input = <usize>P.param(params, P.PADDED) + <usize>(n * P.param(params, P.C_IN) + g * cInG) * plane;
+  const output = outputOf(params, n, g);
+  const cStride = <usize>(outH * outW) << 2;
+  const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
-    let b: usize;
-    let bStride: usize;
-    if (pointwise) {
-      b = input + <usize>k0 * planeIn + (<usize>n0 << 2);
-      bStride = planeIn;
-    } else {
-      const rowFloats = (nc + NR - 1) & ~(NR - 1);
-      im2colBlock(params, input, k0, kc, n0, nc, block, rowFloats);
-      b = block;
-      bStride = <usize>rowFloats << 2;
-    }
-    const first = k0 == 0;
-    for (let mp = 0; mp < mPanels; mp++) {
-      const a = weights + (<usize>(mp * K + k0) << 4);
-      const rows = min(MR, m - mp * MR);
-      const c = output + <usize>(mp * MR) * cStride;
-      const biasRow = bias + (<usize>mp << 4);
-      let j = 0;
-      if (rows == MR) {
-        for (; j + NR <= nc; j += NR) micro4x8(kc, a, b + (<usize>j << 2), bStride, c + (<usize>j << 2), cStride, first, biasRow);
-      }
-      for (; j < nc; j += NR) {
-        edgeTile(kc, a, b + (<usize>j << 2), bStride, c + (<usize>j << 2), cStride, first, biasRow, rows, min(NR, nc - j), scratch);
-      }
+    const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
+    for (let y = y0; y < y1; y++) {
+      panels(params, g, k0, kc, input + (<usize>(y * wp) << 2), offsets, output + (<usize>(y * outW) << 2), cStride, outW, scratch, kc == K);
     }
   }
+}
+
+// Any stride: task = (image, group, TILE consecutive output positions), B from im2col blocks.
+export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
+  const groups = P.param(params, P.GROUPS);
+  const tiles = P.param(params, P.TILES);
+  const n = task / (groups * tiles);
+  const g = (task / tiles) % groups;
+  const N = P.param(params, P.OUT_H) * P.param(params, P.OUT_W);
+  const tile = P.param(params, P.TILE);
+  const n0 = (task % tiles) * tile;
+  const nc = min(tile, N - n0);
+  const K = P.param(params, P.K);
+  const KC = P.param(params, P.KC);
+  const cInG = P.param(params, P.C_IN) / groups;
+  const planeIn = <usize>(P.param(params, P.H) * P.param(params, P.W)) << 2;
+  const input = <usize>P.param(params, P.INPUT) + <usize>(n * P.param(params, P.C_IN) + g * cInG) * planeIn;
+  const output = outputOf(params, n, g) + (<usize>n0 << 2);
+  const cStride = <usize>N << 2;
+  const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const block = scratch + 128;
+  const offsets = <usize>P.param(params, P.OFFSETS);
+  const rowFloats = P.param(params, P.WP);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    im2colBlock(params, input, k0, kc, n0, nc, block, rowFloats);
+    panels(params, g, k0, kc, block, offsets, output, cStride, nc, scratch, kc == K);
+  }
+}
+
+// Copies every channel plane of the input into a zero-padded plane of HP x WP, PLANE floats apart.
+export function padTask(params: usize, task: i32, worker: i32): void {
+  const h = P.param(params, P.H);
+  const w = P.param(params, P.W);
+  const pT = P.param(params, P.PT);
+  const pL = P.param(params, P.PL);
+  const wp = P.param(params, P.WP);
+  const hp = P.param(params, P.HP);
+  const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
+  const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  memory.fill(dst, 0, <usize>(pT * wp) << 2);
+  for (let y = 0; y < h; y++) {
+    const row = dst + (<usize>((y + pT) * wp) << 2);
+    memory.fill(row, 0, <usize>pL << 2);
+    memory.copy(row + (<usize>pL << 2), src + (<usize>(y * w) << 2), <usize>w << 2);
+    memory.fill(row + (<usize>(pL + w) << 2), 0, <usize>(wp - pL - w) << 2);
+  }
+  memory.fill(dst + (<usize>((h + pT) * wp) << 2), 0, <usize>((hp - h - pT) * wp) << 2);
 }
 
 // Packs the weights of every group, [cOut][K] row-major, into panels of 4 rows: [g][panel][k][4],

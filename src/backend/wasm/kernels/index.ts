@@ -3,5 +3,5 @@
 // Kernels never allocate and hold no static data, so every worker can instantiate this module over
 // one shared memory.
 
-export { gemmConvTask, packWeights } from './gemm';
+export { gemmDirectTask, gemmIm2colTask, padTask, packWeights } from './gemm';
 export { depthwiseTask } from './depthwise';

@@ -18,17 +18,21 @@ export const GROUPS: i32 = 13;
 export const OUT_H: i32 = 14;
 export const OUT_W: i32 = 15;
 export const INPUT: i32 = 16;
-export const WEIGHT: i32 = 17;
+export const WEIGHT: i32 = 17; // packed by packWeights for the GEMM kernels, as given for depthwise
 export const BIAS: i32 = 18;
 export const OUTPUT: i32 = 19;
-export const K: i32 = 20;
-export const KC: i32 = 21;
-export const NC: i32 = 22;
-export const TILES: i32 = 23;
-export const POINTWISE: i32 = 24;
-export const WORKSPACE: i32 = 25;
-export const WORKSPACE_BYTES: i32 = 26;
-export const M_PANELS: i32 = 27;
+export const K: i32 = 20; // per group: (C_IN / GROUPS) * KH * KW
+export const KC: i32 = 21; // K is walked in blocks of KC
+export const M_PANELS: i32 = 22; // per group: ceil((C_OUT / GROUPS) / 4)
+export const TILES: i32 = 23; // tasks per (image, group)
+export const TILE: i32 = 24; // output positions (im2col) or output rows (direct) per task
+export const OFFSETS: i32 = 25; // byte offset of each k's B row from a base: K entries (direct) or KC (im2col)
+export const PADDED: i32 = 26; // the zero-padded copy of the input (direct)
+export const PLANE: i32 = 27; // floats from one padded channel plane to the next
+export const WP: i32 = 28; // padded width (direct), or the im2col block's row stride in floats
+export const HP: i32 = 29; // padded height
+export const WORKSPACE: i32 = 30;
+export const WORKSPACE_BYTES: i32 = 31;
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { conv2dGeometry, conv2d, Generator, getNumThreads, randn, setBackend, setNumThreads, type Conv2dOptions } from '../../src/index.js';
+import { chooseStrategy, tuning, type Strategy } from '../../src/backend/wasm/index.js';
+import { wasmInstance } from '../../src/backend/wasm/instance.js';
+
+const g = new Generator(4);
+const int = (lo: number, hi: number) => lo + Math.floor(g.uniform() * (hi - lo + 1));
+
+/** Runs `fn` with the wasm backend, the given knobs, and `threads` threads; restores everything after. */
+function withWasm<T>(knobs: Partial<typeof tuning>, threads: number, fn: () => T): T {
+  const saved = { ...tuning };
+  const savedThreads = getNumThreads();
+  setBackend('wasm');
+  Object.assign(tuning, knobs);
+  setNumThreads(threads);
+  try {
+    return fn();
+  } finally {
+    Object.assign(tuning, saved);
+    setNumThreads(savedThreads);
+  }
+}
+
+function randomCase() {
+  const groups = [1, 1, 2, 3, 4][int(0, 4)];
+  const cIn = groups * int(1, 5);
+  const cOut = groups * int(1, 6);
+  const kH = int(1, 5);
+  const kW = int(1, 5);
+  const options: Conv2dOptions = { groups, stride: [int(1, 3), int(1, 3)], dilation: [int(1, 3), int(1, 2)], padding: [int(0, 3), int(0, 3)] };
+  const h = int(1, 20) + (kH - 1) * 3;
+  const w = int(1, 30) + (kW - 1) * 2;
+  return { x: randn([int(1, 3), cIn, h, w], g), weight: randn([cOut, cIn / groups, kH, kW], g), bias: g.uniform() < 0.7 ? randn([cOut], g) : null, options };
+}
+
+test('every strategy matches the reference kernel, on one thread and on two, bit for bit across thread counts', () => {
+  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise'];
+  let checked = 0;
+  for (let i = 0; i < 150; i++) {
+    const c = randomCase();
+    if (i % 3 === 0) { // depthwise cases, with depth multipliers
+      const cIn = int(2, 6);
+      c.x = randn([1, cIn, int(4, 20), int(4, 20)], g);
+      c.weight = randn([cIn * int(1, 2), 1, int(1, 4), int(1, 4)], g);
+      c.bias = randn([c.weight.shape[0]], g);
+      c.options = { ...c.options, groups: cIn };
+    }
+    setBackend('reference');
+    let expected;
+    try {
+      expected = conv2d(c.x, c.weight, c.bias, c.options);
+    } catch {
+      continue; // a draw whose kernel does not fit its input
+    }
+    const geom = conv2dGeometry(c.x.shape, c.weight.shape, c.bias?.shape ?? null, c.options);
+    for (const force of strategies) {
+      const one = withWasm({ force, tinyMacs: 0, parallelMacs: 0 }, 1, () => conv2d(c.x, c.weight, c.bias, c.options));
+      const two = withWasm({ force, tinyMacs: 0, parallelMacs: 0 }, 2, () => conv2d(c.x, c.weight, c.bias, c.options));
+      const used = withWasm({ force, tinyMacs: 0 }, 1, () => chooseStrategy(geom));
+      assert.deepEqual(one.shape, expected.shape);
+      const scale = Math.max(1, ...expected.data.map(Math.abs));
+      one.data.forEach((v, j) => assert.ok(Math.abs(v - expected.data[j]) <= 1e-4 * scale, `${used} ${JSON.stringify(c.options)} element ${j}: ${v} vs ${expected.data[j]}`));
+      assert.deepEqual(two.data, one.data, `${used}: two threads give other bits than one`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 300, `only ${checked} checks ran`);
+  setBackend('wasm');
+});
+
+test('the strategy follows the geometry', () => {
+  const pick = (x: number[], w: number[], o: Conv2dOptions = {}) => chooseStrategy(conv2dGeometry(x, w, null, o));
+  assert.equal(pick([1, 1, 7, 7], [1, 1, 3, 3], { dilation: 2 }), 'reference'); // the tutorial's 81 MACs
+  assert.equal(pick([1, 64, 32, 32], [128, 64, 1, 1]), 'gemm-direct');
+  assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'gemm-direct');
+  assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
+  assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');
+  assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'gemm-im2col');
+});
+
+test('memory does not grow over 10,000 calls', () => {
+  withWasm({ tinyMacs: 0 }, getNumThreads(), () => {
+    const x = randn([1, 8, 16, 16], g);
+    const w = randn([8, 8, 3, 3], g);
+    for (let i = 0; i < 100; i++) conv2d(x, w, null, { padding: 1 });
+    const wasmBytes = wasmInstance().memory.buffer.byteLength;
+    const heap = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10_000; i++) conv2d(x, w, null, { padding: 1 }); // 8 KiB of output each: 80 MB if kept
+    assert.equal(wasmInstance().memory.buffer.byteLength, wasmBytes);
+    const grown = process.memoryUsage().heapUsed - heap;
+    assert.ok(grown < 40e6, `JS heap grew by ${(grown / 1e6).toFixed(1)} MB`);
+  });
+});
+
+test('a problem larger than WebAssembly can address is a clear error', () => {
+  assert.throws(() => wasmInstance().alloc('conv2d', 2 ** 32), /conv2d: this problem needs 4097 MiB of WebAssembly memory, more than the 4096 MiB it can address/);
+  // the next op lays memory out afresh and works
+  assert.deepEqual(withWasm({ tinyMacs: 0 }, 1, () => conv2d(randn([1, 2, 5, 5], g), randn([2, 2, 3, 3], g)).shape), [1, 2, 3, 3]);
+});
+
+test('setNumThreads takes a positive integer', () => {
+  assert.throws(() => setNumThreads(0), /setNumThreads: n must be a positive integer, got 0/);
+  assert.throws(() => setNumThreads(1.5), /setNumThreads: n must be a positive integer, got 1.5/);
+});
