@@ -69,6 +69,21 @@ test('every strategy matches the reference kernel, on one thread and on two, bit
   setBackend('wasm');
 });
 
+test("depthwise 3x3 at stride 1 and 2 (MobileNet's fast paths) match the reference at every width", () => {
+  for (const stride of [1, 2]) {
+    for (let w = 5; w <= 13; w++) {
+      const x = randn([2, 3, 7, w], g);
+      const weight = randn([6, 1, 3, 3], g);
+      const bias = randn([6], g);
+      const options = { stride, padding: [1, w % 3] as [number, number], groups: 3 };
+      setBackend('reference');
+      const expected = conv2d(x, weight, bias, options);
+      const actual = withWasm({ force: 'depthwise', tinyMacs: 0 }, 1, () => conv2d(x, weight, bias, options));
+      actual.data.forEach((v, j) => assert.ok(Math.abs(v - expected.data[j]) <= 1e-5, `stride ${stride} width ${w} element ${j}`));
+    }
+  }
+});
+
 test('the strategy follows the geometry', () => {
   const pick = (x: number[], w: number[], o: Conv2dOptions = {}) => chooseStrategy(conv2dGeometry(x, w, null, o));
   assert.equal(pick([1, 1, 7, 7], [1, 1, 3, 3], { dilation: 2 }), 'reference'); // the tutorial's 81 MACs

@@ -67,9 +67,13 @@ interface Plan {
 
 function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   if (strategy === 'depthwise') {
+    // the rows the convolution reads, and columns for whole vectors of output (a stride-2 vector reads 12 floats)
     const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
-    const wp = Math.ceil(g.outW / 4) * 4 * g.strideW + (g.kW - 1) * g.dilationW + 4;
-    return { kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, padded: null, offsets: null, fields: {} };
+    const wp = Math.ceil(g.outW / 4) * 4 * g.strideW + (g.kW - 1) * g.dilationW + 8;
+    return {
+      kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, padded: null, offsets: null,
+      fields: { [Param.HP]: hp, [Param.WP]: wp },
+    };
   }
   const cInG = g.cIn / g.groups;
   const K = cInG * g.kH * g.kW;

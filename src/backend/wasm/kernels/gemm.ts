@@ -8,6 +8,7 @@
 
 import * as P from './params';
 import { im2colBlock } from './im2col';
+import { padPlane } from './plane';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -157,20 +158,9 @@ export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
 export function padTask(params: usize, task: i32, worker: i32): void {
   const h = P.param(params, P.H);
   const w = P.param(params, P.W);
-  const pT = P.param(params, P.PT);
-  const pL = P.param(params, P.PL);
-  const wp = P.param(params, P.WP);
-  const hp = P.param(params, P.HP);
   const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
   const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
-  memory.fill(dst, 0, <usize>(pT * wp) << 2);
-  for (let y = 0; y < h; y++) {
-    const row = dst + (<usize>((y + pT) * wp) << 2);
-    memory.fill(row, 0, <usize>pL << 2);
-    memory.copy(row + (<usize>pL << 2), src + (<usize>(y * w) << 2), <usize>w << 2);
-    memory.fill(row + (<usize>(pL + w) << 2), 0, <usize>(wp - pL - w) << 2);
-  }
-  memory.fill(dst + (<usize>((h + pT) * wp) << 2), 0, <usize>((hp - h - pT) * wp) << 2);
+  padPlane(src, h, w, dst, P.param(params, P.HP), P.param(params, P.WP), P.param(params, P.PT), P.param(params, P.PL));
 }
 
 // Packs the weights of every group, [cOut][K] row-major, into panels of 4 rows: [g][panel][k][4],
