@@ -18,8 +18,10 @@ export const tuning = {
   force: null as Strategy | null,
 };
 
-/** im2col walks K in blocks of KC rows, so that a block of [KC x 128] stays in L2. */
+/** K is walked in blocks of KC: a 4 x KC panel of weights (4 KiB) stays in L1, and so do the B rows a tile reads. */
 const KC = 256;
+/** Above this K the direct kernel's reads, spread over many planes and rows, fall out of L1; im2col's block does not. */
+const DIRECT_MAX_K = 1024;
 /** Output positions per im2col task: its [KC x 128] block (128 KiB) stays in L2. */
 const IM2COL_TILE = 128;
 /** Output positions a direct task aims for (whole rows). */
@@ -33,8 +35,10 @@ export function macsOf(g: ConvGeometry): number {
 
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
- * on the direct depthwise kernel; stride 1 on the GEMM reading a padded copy of the input; the rest on
- * the GEMM over im2col blocks.
+ * on the direct depthwise kernel; stride 1 with a spatial kernel and K <= 1024 on the GEMM reading a
+ * padded copy of the input; the rest on the GEMM over im2col blocks (for a 1x1 kernel, plain copies of
+ * input rows: measured faster than reading the input in place, whose channel planes, often a multiple
+ * of 4 KiB apart, share L1 sets).
  */
 export function chooseStrategy(g: ConvGeometry): Strategy {
   const depthwise = g.groups === g.cIn && g.cIn > 1;
@@ -45,7 +49,9 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
-  return strideOne ? 'gemm-direct' : 'gemm-im2col';
+  const spatial = g.kH * g.kW > 1;
+  const K = (g.cIn / g.groups) * g.kH * g.kW;
+  return strideOne && spatial && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
 }
 
 /** Floats from one padded plane to the next: an odd number of 64-byte lines, so planes fall into different L1 sets. */
@@ -77,9 +83,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   }
   const cInG = g.cIn / g.groups;
   const K = cInG * g.kH * g.kW;
-  // the direct kernel walks the whole of K at once (the panel of weights streams from L2), so that its
-  // tiles can overlap at ragged row ends
-  const blocking = { [Param.K]: K, [Param.KC]: strategy === 'gemm-direct' ? K : KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4) };
+  const blocking = { [Param.K]: K, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4) };
   const offsets = new Int32Array(strategy === 'gemm-direct' ? K : Math.min(K, KC));
   if (strategy === 'gemm-direct') {
     const hp = g.h + g.padTop + g.padBottom;
@@ -152,5 +156,5 @@ export function runConv2d(
   const parallel = macsOf(g) >= tuning.parallelMacs;
   if (p.padded !== null) pool.run('padTask', params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
-  output.set(instance.read(outputAt, output.length));
+  instance.readInto(outputAt, output);
 }

@@ -85,8 +85,9 @@ export class WasmInstance {
     this.f32.set(data, offset / 4);
   }
 
-  read(offset: number, length: number): Float32Array {
-    return this.f32.slice(offset / 4, offset / 4 + length);
+  /** Copies `target.length` floats from `offset` into `target`. */
+  readInto(offset: number, target: Float32Array): void {
+    target.set(this.f32.subarray(offset / 4, offset / 4 + target.length));
   }
 
   writeInts(offset: number, values: ArrayLike<number>): void {

@@ -63,11 +63,13 @@ function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride
   for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), <usize>(cols * 4));
 }
 
-// C's columns [0, cols) for every output channel of the group, over k in [k0, k0 + kc): `b` is B's
-// base for column 0, B's column j being 4 bytes further, and `c` C's column 0 of the group's first row.
-// With `overlap` (allowed when this call covers the whole of K, so that a column computed twice gets
-// the same value twice) a ragged end of at least 8 columns is done as the last 8 columns.
-function panels(params: usize, g: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, cols: i32, scratch: usize, overlap: bool): void {
+// C's columns [0, cols) of `rows` rows of output positions (B's and C's rows `bRow` and `cRow` bytes
+// apart), for every output channel of the group, over k in [k0, k0 + kc). `b` is B's base for column 0
+// of the first row (column j is 4 bytes further), `c` C's column 0 of the group's first channel. A
+// panel of weights is used for all the rows before the next, so that it stays in L1. With `overlap`
+// (allowed when this call covers the whole of K, so that a column computed twice gets the same value
+// twice) a ragged row end of at least 8 columns is done as the row's last 8 columns.
+function panels(params: usize, g: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool): void {
   const m = P.param(params, P.C_OUT) / P.param(params, P.GROUPS);
   const K = P.param(params, P.K);
   const mPanels = P.param(params, P.M_PANELS);
@@ -75,18 +77,21 @@ function panels(params: usize, g: i32, k0: i32, kc: i32, b: usize, offsets: usiz
   for (let mp = 0; mp < mPanels; mp++) {
     const a = <usize>P.param(params, P.WEIGHT) + (<usize>((g * mPanels + mp) * K + k0) << 4);
     const bias = <usize>P.param(params, P.BIAS) + (<usize>(g * mPanels + mp) << 4);
-    const rows = min(MR, m - mp * MR);
-    const cp = c + <usize>(mp * MR) * cStride;
-    let j = 0;
-    if (rows == MR) {
-      for (; j + NR <= cols; j += NR) micro4x8(kc, a, b + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias);
-      if (overlap && j < cols && cols >= NR) {
-        micro4x8(kc, a, b + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias);
-        j = cols;
+    const channels = min(MR, m - mp * MR);
+    for (let r = 0; r < rows; r++) {
+      const br = b + <usize>r * bRow;
+      const cp = c + <usize>(mp * MR) * cStride + <usize>r * cRow;
+      let j = 0;
+      if (channels == MR) {
+        for (; j + NR <= cols; j += NR) micro4x8(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias);
+        if (overlap && j < cols && cols >= NR) {
+          micro4x8(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias);
+          j = cols;
+        }
       }
-    }
-    for (; j < cols; j += NR) {
-      edgeTile(kc, a, b + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, rows, min(NR, cols - j), scratch);
+      for (; j < cols; j += NR) {
+        edgeTile(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, channels, min(NR, cols - j), scratch);
+      }
     }
   }
 }
@@ -120,9 +125,8 @@ export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
-    for (let y = y0; y < y1; y++) {
-      panels(params, g, k0, kc, input + (<usize>(y * wp) << 2), offsets, output + (<usize>(y * outW) << 2), cStride, outW, scratch, kc == K);
-    }
+    const b = input + (<usize>(y0 * wp) << 2);
+    panels(params, g, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, y1 - y0, <usize>wp << 2, <usize>outW << 2, outW, scratch, kc == K);
   }
 }
 
@@ -150,7 +154,7 @@ export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     im2colBlock(params, input, k0, kc, n0, nc, block, rowFloats);
-    panels(params, g, k0, kc, block, offsets, output, cStride, nc, scratch, kc == K);
+    panels(params, g, k0, kc, block, offsets, output, cStride, 1, 0, 0, nc, scratch, kc == K);
   }
 }
 
