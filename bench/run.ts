@@ -16,6 +16,7 @@ import type { ChildMessage, ChildRequest } from './child.js';
 import { contenderId, contenderLabel, type ContenderKind, type ContenderSpec } from './contender.js';
 import { convkitSpecs } from './convkit.js';
 import { formatMachine, machineBusyMs, machineInfo } from './machine.js';
+import { measurePeak } from './peak.js';
 import { formatLegend, formatTable, gflops, resultsJson, type BenchResults, type CellResult } from './report.js';
 import { macs, workloadById, WORKLOADS, type Workload } from './workloads.js';
 
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
   const cli = parseCli();
   const machine = machineInfo();
   console.log(formatMachine(machine));
+  const peak = await measurePeak();
+  console.log(`WebAssembly f32x4 mul+add limit, one core, measured now (bench/peak.ts): ${peak.toFixed(1)} GFLOP/s`);
   const rounds = cli.repeat > 1 ? `; ${cli.repeat} processes per contender, best median kept` : '';
   console.log(`Mode: ${cli.quick ? 'quick' : 'full'}; workloads: ${cli.workloads.map((w) => w.id).join(', ')}${rounds}\n`);
 
@@ -193,7 +196,7 @@ async function main(): Promise<void> {
   console.log(`\n${formatLegend(results)}`);
 
   mkdirSync(dirname(cli.json), { recursive: true });
-  const json = resultsJson(results, { date: new Date().toISOString(), machine, quick: cli.quick, repeat: cli.repeat });
+  const json = resultsJson(results, { date: new Date().toISOString(), machine, peakGflops: peak, quick: cli.quick, repeat: cli.repeat });
   writeFileSync(cli.json, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nJSON: ${cli.json}`);
 }
