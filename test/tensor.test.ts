@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { full, Generator, ones, randn, Tensor, tensor, zeros } from '../src/index.js';
+import { full, Generator, ones, rand, randn, Tensor, tensor, uniform, zeros } from '../src/index.js';
 
 test('a tensor wraps its data with a shape and counts its elements', () => {
   const data = new Float32Array([1, 2, 3, 4, 5, 6]);
@@ -48,4 +48,7 @@ test('fill helpers and seeded random tensors', () => {
   assert.deepEqual([...full([2], 2.5).data], [2.5, 2.5]);
   assert.deepEqual(randn([4, 4], new Generator(1)).data, randn([4, 4], new Generator(1)).data);
   assert.throws(() => zeros([2, -2]), /full: shape must hold non-negative integer sizes/);
+  assert.throws(() => randn([1.5]), /randn: shape must hold non-negative integer sizes/);
+  assert.throws(() => rand('2' as never), /rand: shape must be an array of sizes, got '2'/);
+  assert.throws(() => uniform([2], 1, 0), /uniform: expected finite low <= high, got low=1, high=0/);
 });

@@ -47,8 +47,21 @@ export function nextField(before: ReceptiveField, layer: SpatialLayer): Receptiv
   };
 }
 
+/** Checks spatial layers given by hand: positive kernel, stride and dilation pairs, integer padding. */
+function checkLayers(where: string, layers: unknown): SpatialLayer[] {
+  if (!Array.isArray(layers)) throw argError(where, `layers must be an array, got ${show(layers)}`);
+  layers.forEach((layer: Partial<SpatialLayer>, i) => {
+    const pairOf = (value: unknown, min: number) => Array.isArray(value) && value.length === 2 && value.every((v) => isInt(v) && v >= min);
+    if (layer === null || typeof layer !== 'object' || !pairOf(layer.kernel, 1) || !pairOf(layer.stride, 1) || !pairOf(layer.dilation, 1) || !pairOf(layer.padding, -Infinity)) {
+      throw argError(where, `layer ${i} must have kernel, stride and dilation as pairs of positive integers and padding as a pair of integers, got ${show(layer)}`);
+    }
+  });
+  return layers as SpatialLayer[];
+}
+
 /** The receptive field after each layer of `layers`, from the input onward. */
 export function receptiveFields(layers: SpatialLayer[]): ReceptiveField[] {
+  checkLayers('receptiveFields', layers);
   const fields: ReceptiveField[] = [];
   let field = IDENTITY_FIELD;
   for (const layer of layers) {
@@ -89,6 +102,7 @@ export interface CoverageMap {
  * number of paths to each. A kernel's taps form a grid, so the 2-D count is the product of the 1-D ones.
  */
 export function coverageMap(layers: SpatialLayer[]): CoverageMap {
+  checkLayers('coverageMap', layers);
   const rows = coverage1d(layers, 0);
   const cols = coverage1d(layers, 1);
   const counts = rows.map((r) => cols.map((c) => r * c));

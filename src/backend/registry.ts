@@ -1,17 +1,26 @@
 /**
  * Which backend runs the kernels. Ops ask here at every call, so switching takes effect at once.
- * The default is 'wasm' where WebAssembly SIMD validates, else 'reference'.
+ * The default, settled at the first op, is 'wasm' where its kernels compile and instantiate (WebAssembly
+ * SIMD, and a host that compiles a module synchronously: Node does; a browser's main thread refuses
+ * modules over 4 KiB), else 'reference'.
  */
 import { argError, show } from '../errors.js';
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
-import { simdSupported, wasmBackend } from './wasm/index.js';
+import { wasmBackend, wasmUsable } from './wasm/index.js';
 
 const backends = new Map<string, Backend>([[wasmBackend.name, wasmBackend], [referenceBackend.name, referenceBackend]]);
-let active: Backend = simdSupported() ? wasmBackend : referenceBackend;
+let active: Backend | null = null;
 
 /** Makes `backend` selectable by its name with `setBackend`. */
 export function registerBackend(backend: Backend): void {
+  const b = backend as Partial<Backend> | null;
+  if (b === null || typeof b !== 'object' || typeof b.name !== 'string' || b.name === '') {
+    throw argError('registerBackend', `backend must be an object with a non-empty string name, got ${show(backend)}`);
+  }
+  for (const kernel of ['conv2d', 'pad', 'relu'] as const) {
+    if (typeof b[kernel] !== 'function') throw argError('registerBackend', `backend ${show(b.name)} lacks the kernel ${kernel}()`);
+  }
   backends.set(backend.name, backend);
 }
 
@@ -26,9 +35,10 @@ export function setBackend(name: string): void {
 
 /** The name of the backend in use. */
 export function getBackend(): string {
-  return active.name;
+  return backend().name;
 }
 
 export function backend(): Backend {
+  active ??= wasmUsable() ? wasmBackend : referenceBackend;
   return active;
 }

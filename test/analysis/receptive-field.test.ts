@@ -17,6 +17,12 @@ test('size, jump and start follow r += (k_eff - 1) j, j *= s, start -= p j', () 
   assert.equal(spatialLayers(new DepthwiseSeparableConv2d(4, 4, 5, { dilation: 2, padding: 4 })).length, 2);
 });
 
+test('hand-written layers are checked', () => {
+  assert.throws(() => coverageMap([{ kernel: [0, 3], stride: [1, 1], dilation: [1, 1], padding: [0, 0] }]), /coverageMap: layer 0 must have kernel, stride and dilation as pairs of positive integers/);
+  assert.throws(() => receptiveFields('3x3' as never), /receptiveFields: layers must be an array, got '3x3'/);
+  assert.deepEqual(coverageMap([]).size, [1, 1]); // no layers: the output position is the input position
+});
+
 test("the coverage map counts paths: two 3x3 layers reach the centre 9 ways", () => {
   const map = coverageMap(dilatedStack(3, [1, 1]));
   assert.deepEqual(map.size, [5, 5]);

@@ -20,5 +20,7 @@ test('wasm is the default where WebAssembly SIMD validates; ops run on whichever
   } finally {
     setBackend('wasm');
   }
+  assert.throws(() => registerBackend({ name: '' } as never), /registerBackend: backend must be an object with a non-empty string name/);
+  assert.throws(() => registerBackend({ name: 'half', conv2d: () => {} } as never), /registerBackend: backend 'half' lacks the kernel pad\(\)/);
   assert.throws(() => setBackend('webgpu'), /setBackend: unknown backend 'webgpu'; registered: 'wasm', 'reference', 'spy'/);
 });

@@ -41,4 +41,16 @@ export const wasmBackend: Backend = {
   relu,
 };
 
-export { simdSupported };
+let usable: boolean | null = null;
+
+/** Whether the kernels compile and instantiate here (tried once). */
+export function wasmUsable(): boolean {
+  if (usable === null) {
+    try {
+      usable = simdSupported() && wasmInstance() !== null;
+    } catch {
+      usable = false;
+    }
+  }
+  return usable;
+}
