@@ -8,7 +8,7 @@
 
 import * as P from './params';
 import { im2colBlock } from './im2col';
-import { padPlane } from './plane';
+import { copyFloats, padPlane } from './plane';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -57,10 +57,10 @@ const NR: i32 = 8;
 // A tile that overhangs C (fewer than 4 rows or 8 columns left) runs on a 4x8 scratch copy.
 function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, rows: i32, cols: i32, scratch: usize): void {
   if (!first) {
-    for (let r = 0; r < rows; r++) memory.copy(scratch + <usize>(r * NR * 4), c + <usize>r * cStride, <usize>(cols * 4));
+    for (let r = 0; r < rows; r++) copyFloats(scratch + <usize>(r * NR * 4), c + <usize>r * cStride, cols);
   }
   micro4x8(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias);
-  for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), <usize>(cols * 4));
+  for (let r = 0; r < rows; r++) copyFloats(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), cols);
 }
 
 // C's columns [0, cols) of `rows` rows of output positions (B's and C's rows `bRow` and `cRow` bytes

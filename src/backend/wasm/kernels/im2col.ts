@@ -4,11 +4,8 @@
 // stride 1, a strided gather otherwise, with zeros where it overhangs the image.
 
 import * as P from './params';
+import { copyFloats, zeroFloats } from './plane';
 
-// @ts-ignore: decorator
-@inline function zero(dst: usize, count: i32): void {
-  if (count > 0) memory.fill(dst, 0, <usize>count << 2);
-}
 
 export function im2colBlock(params: usize, input: usize, k0: i32, kc: i32, n0: i32, nc: i32, block: usize, rowFloats: i32): void {
   const h = P.param(params, P.H);
@@ -37,7 +34,7 @@ export function im2colBlock(params: usize, input: usize, k0: i32, kc: i32, n0: i
       const len = min(outW - ox, left);
       const iy = oy * sH - pT + ky * dH;
       if (iy < 0 || iy >= h) {
-        zero(dst, len);
+        zeroFloats(dst, len);
       } else {
         const row = plane + (<usize>(iy * w) << 2);
         const c = kx * dW - pL; // input column = ox * sW + c
@@ -45,16 +42,16 @@ export function im2colBlock(params: usize, input: usize, k0: i32, kc: i32, n0: i
         const lo = max(ox, c >= 0 ? 0 : (-c + sW - 1) / sW);
         const hi = min(ox + len, w - 1 - c >= 0 ? (w - 1 - c) / sW + 1 : 0);
         if (hi <= lo) {
-          zero(dst, len);
+          zeroFloats(dst, len);
         } else {
-          zero(dst, lo - ox);
+          zeroFloats(dst, lo - ox);
           const out = dst + (<usize>(lo - ox) << 2);
           if (sW == 1) {
-            memory.copy(out, row + (<usize>(lo + c) << 2), <usize>(hi - lo) << 2);
+            copyFloats(out, row + (<usize>(lo + c) << 2), hi - lo);
           } else {
             for (let x = lo; x < hi; x++) store<f32>(out + (<usize>(x - lo) << 2), load<f32>(row + (<usize>(x * sW + c) << 2)));
           }
-          zero(dst + (<usize>(hi - ox) << 2), ox + len - hi);
+          zeroFloats(dst + (<usize>(hi - ox) << 2), ox + len - hi);
         }
       }
       dst += <usize>len << 2;
