@@ -35,10 +35,10 @@ export function macsOf(g: ConvGeometry): number {
 
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
- * on the direct depthwise kernel; stride 1 with a spatial kernel and K <= 1024 on the GEMM reading a
- * padded copy of the input; the rest on the GEMM over im2col blocks (for a 1x1 kernel, plain copies of
- * input rows: measured faster than reading the input in place, whose channel planes, often a multiple
- * of 4 KiB apart, share L1 sets).
+ * on the direct depthwise kernel; stride 1 with K <= 1024 on the GEMM reading the input's planes in
+ * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
+ * 4 KiB apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower), or a padded copy
+ * of them; the rest on the GEMM over im2col blocks.
  */
 export function chooseStrategy(g: ConvGeometry): Strategy {
   const depthwise = g.groups === g.cIn && g.cIn > 1;
@@ -49,9 +49,8 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
-  const spatial = g.kH * g.kW > 1;
   const K = (g.cIn / g.groups) * g.kH * g.kW;
-  return strideOne && spatial && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
+  return strideOne && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
 }
 
 /** Floats from one padded plane to the next: an odd number of 64-byte lines, so planes fall into different L1 sets. */
@@ -128,7 +127,9 @@ export function runConv2d(
   const K = p.fields[Param.K] ?? 0;
   instance.reset();
   const params = instance.alloc(where, Param.COUNT * 4);
-  const inputAt = instance.alloc(where, input.length * 4);
+  // An unpadded stride-1 input goes straight into its planes, at the plane stride the direct kernel wants.
+  const inPlace = p.padded !== null && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  const inputAt = inPlace ? 0 : instance.alloc(where, input.length * 4);
   const weightAt = instance.alloc(where, weight.length * 4);
   const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
   const packedAt = p.packed ? instance.alloc(where, g.groups * mPanels * K * 16) : weightAt;
@@ -137,7 +138,12 @@ export function runConv2d(
   const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
   const outputAt = instance.alloc(where, output.length * 4);
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
-  instance.write(inputAt, input);
+  if (inPlace && p.padded !== null) {
+    const planeIn = g.h * g.w;
+    for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.padded.plane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
+  } else {
+    instance.write(inputAt, input);
+  }
   instance.write(weightAt, weight);
   if (bias !== null) instance.write(biasAt, bias);
   if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
@@ -154,7 +160,7 @@ export function runConv2d(
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
-  if (p.padded !== null) pool.run('padTask', params, g.n * g.cIn, parallel);
+  if (p.padded !== null && !inPlace) pool.run('padTask', params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
   instance.readInto(outputAt, output);
 }
