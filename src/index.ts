@@ -15,7 +15,7 @@ export { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './nn/d
 export { ReLU } from './nn/relu.js';
 export { Sequential } from './nn/sequential.js';
 export { setBackend, getBackend, registerBackend } from './backend/registry.js';
-export { setNumThreads, getNumThreads } from './backend/wasm/index.js';
+export { setNumThreads, getNumThreads, setWinograd, getWinograd } from './backend/wasm/index.js';
 export type { Backend, ConvGeometry, PadGeometry } from './backend/backend.js';
 export { moduleFromJSON, type LayerJSON } from './nn/json.js';
 export { layerCost, parameterCount, conv2dMacs, effectiveKernelSize, type LayerCost } from './analysis/cost.js';

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tuning } from '../src/backend/wasm/index.js';
-import { setBackend } from '../src/index.js';
+import { CONFIGS, withConfig } from './support/backends.js';
 import { formatFailures, loadCaseFile, runCase, runCases, values } from './support/cases.js';
 
 const file = loadCaseFile(new URL('./fixtures/torch-cases.json', import.meta.url));
@@ -24,22 +23,13 @@ test('torch fixture file is well-formed', () => {
   });
 });
 
-// Every backend must match PyTorch. The wasm backend runs even tiny and small cases on its kernels and
-// its threads here, which in use go to the reference kernel or to one thread.
-for (const backend of ['reference', 'wasm']) {
+// Every backend and kernel choice must match PyTorch (test/support/backends.ts).
+for (const config of CONFIGS) {
   for (const [group, description] of Object.entries(file.groups)) {
-    test(`torch fixtures, ${backend} backend: ${group} (${description})`, () => {
-      const saved = { ...tuning };
-      setBackend(backend);
-      Object.assign(tuning, { tinyMacs: 0, parallelMacs: 0 });
-      try {
-        const results = runCases(file, [group]);
-        const failed = results.filter((r) => !r.pass).length;
-        assert.equal(failed, 0, `${failed} of ${results.length} ${group} cases differ from PyTorch ${file.torch}:\n${formatFailures(results)}`);
-      } finally {
-        Object.assign(tuning, saved);
-        setBackend('reference');
-      }
+    test(`torch fixtures, ${config.name}: ${group} (${description})`, () => {
+      const results = withConfig(config, () => runCases(file, [group]));
+      const failed = results.filter((r) => !r.pass).length;
+      assert.equal(failed, 0, `${failed} of ${results.length} ${group} cases differ from PyTorch ${file.torch}:\n${formatFailures(results)}`);
     });
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conv2dGeometry, conv2d, Generator, getNumThreads, randn, setBackend, setNumThreads, type Conv2dOptions } from '../../src/index.js';
+import { Conv2d, conv2dGeometry, conv2d, Generator, getNumThreads, getWinograd, randn, setBackend, setNumThreads, setWinograd, type Conv2dOptions } from '../../src/index.js';
 import { chooseStrategy, tuning, type Strategy } from '../../src/backend/wasm/index.js';
 import { wasmInstance } from '../../src/backend/wasm/instance.js';
 
@@ -35,10 +35,14 @@ function randomCase() {
 }
 
 test('every strategy matches the reference kernel, on one thread and on two, bit for bit across thread counts', () => {
-  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise'];
+  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise', 'winograd-f4'];
   let checked = 0;
   for (let i = 0; i < 150; i++) {
     const c = randomCase();
+    if (i % 3 === 1) { // Winograd's case: 3x3, stride 1, no dilation, any size and padding
+      c.weight = randn([c.weight.shape[0], c.weight.shape[1], 3, 3], g);
+      c.options = { ...c.options, stride: 1, dilation: 1 };
+    }
     if (i % 3 === 0) { // depthwise cases, with depth multipliers
       const cIn = int(2, 6);
       c.x = randn([1, cIn, int(4, 20), int(4, 20)], g);
@@ -84,13 +88,46 @@ test("depthwise 3x3 at stride 1 and 2 (MobileNet's fast paths) match the referen
   }
 });
 
+test('Winograd transforms of weights are reused, but never once the weights have changed in place', () => {
+  const x = randn([1, 32, 12, 12], g);
+  const conv = new Conv2d(32, 32, 3, { padding: 1, generator: g });
+  const run = () => withWasm({ force: 'winograd-f4', tinyMacs: 0 }, 1, () => conv.forward(x));
+  const first = run();
+  assert.deepEqual(run().data, first.data);
+  conv.weight.data[5] += 1; // in place, as a training step would
+  const changed = run();
+  setBackend('reference');
+  const expected = conv.forward(x);
+  changed.data.forEach((v, j) => assert.ok(Math.abs(v - expected.data[j]) <= 1e-4 * 10, `element ${j}: ${v} vs ${expected.data[j]}`));
+  assert.notDeepEqual(changed.data, first.data);
+  conv.loadStateDict(new Conv2d(32, 32, 3, { generator: g }).stateDict()); // and through the API
+  const loaded = run();
+  const again = conv.forward(x);
+  loaded.data.forEach((v, j) => assert.ok(Math.abs(v - again.data[j]) <= 1e-3, `element ${j}`));
+  setBackend('wasm');
+});
+
+test('setWinograd switches the algorithm for 3x3 stride-1 layers', () => {
+  const geom = conv2dGeometry([1, 64, 56, 56], [64, 64, 3, 3], null, { padding: 1 });
+  assert.equal(chooseStrategy(geom), 'winograd-f4');
+  setWinograd(false);
+  try {
+    assert.equal(getWinograd(), false);
+    assert.equal(chooseStrategy(geom), 'gemm-direct');
+  } finally {
+    setWinograd(true);
+  }
+  assert.throws(() => setWinograd('no' as never), /setWinograd: on must be true or false, got 'no'/);
+});
+
 test('the strategy follows the geometry', () => {
   const pick = (x: number[], w: number[], o: Conv2dOptions = {}) => chooseStrategy(conv2dGeometry(x, w, null, o));
   assert.equal(pick([1, 1, 7, 7], [1, 1, 3, 3], { dilation: 2 }), 'reference'); // the tutorial's 81 MACs
   assert.equal(pick([1, 64, 32, 32], [128, 64, 1, 1]), 'gemm-direct');
-  assert.equal(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }), 'gemm-direct');
+  assert.equal(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }), 'winograd-f4');
+  assert.equal(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }), 'gemm-im2col'); // 4 tiles: no Winograd; K = 4608
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'gemm-im2col'); // K = 2304
-  assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'gemm-direct');
+  assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'gemm-direct'); // 16 channels a group
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
   assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');
   assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'gemm-im2col');

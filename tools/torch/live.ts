@@ -16,11 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { tuning } from '../../src/backend/wasm/index.js';
-import { setBackend } from '../../src/index.js';
+import { CONFIGS, withConfig } from '../../test/support/backends.js';
 import { formatFailures, loadCaseFile, runCases } from '../../test/support/cases.js';
-
-const BACKENDS = ['reference', 'wasm'];
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'random_cases.py');
@@ -76,17 +73,10 @@ function main(): number {
 
     const file = loadCaseFile(join(dir, 'random-cases.json'));
     const checkStart = Date.now();
-    // Every backend against torch; the wasm one with its kernels and threads even on tiny cases.
-    const results = BACKENDS.flatMap((backend) => {
-      setBackend(backend);
-      const saved = { ...tuning };
-      if (backend === 'wasm') Object.assign(tuning, { tinyMacs: 0, parallelMacs: 0 });
-      try {
-        return runCases(file).map((r) => ({ ...r, id: `${backend}: ${r.id}`, group: `${backend}/${r.group}` }));
-      } finally {
-        Object.assign(tuning, saved);
-      }
-    });
+    // Every backend and kernel choice against torch (test/support/backends.ts).
+    const results = CONFIGS.flatMap((config) =>
+      withConfig(config, () => runCases(file)).map((r) => ({ ...r, id: `${config.name}: ${r.id}`, group: `${config.name}/${r.group}` })),
+    );
     const failed = results.filter((r) => !r.pass);
     for (const group of new Set(results.map((r) => r.group))) {
       const inGroup = results.filter((r) => r.group === group);

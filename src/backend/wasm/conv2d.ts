@@ -7,6 +7,7 @@ import { conv2d as referenceConv2d } from '../reference/conv2d.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { TaskKernel, ThreadPool } from './pool.js';
+import { POSITIONS, transformedWeights } from './winograd.js';
 
 /** The knobs of the strategy choice, for tests and benchmarks; not public API. */
 export const tuning = {
@@ -16,6 +17,8 @@ export const tuning = {
   parallelMacs: 1 << 21,
   /** A strategy to use wherever it applies instead of the chosen one. */
   force: null as Strategy | null,
+  /** Winograd for 3x3 stride-1 convolutions (`setWinograd`). */
+  winograd: true,
 };
 
 /** K is walked in blocks of KC: a 4 x KC panel of weights (4 KiB) stays in L1, and so do the B rows a tile reads. */
@@ -26,8 +29,19 @@ const DIRECT_MAX_K = 1024;
 const IM2COL_TILE = 128;
 /** Output positions a direct task aims for (whole rows). */
 const DIRECT_TILE = 256;
+/** F(4x4, 3x3) keeps within 1e-4 of the direct sum up to this many input channels per group (measured: 2.9e-5 at 1024). */
+const WINOGRAD_MAX_CHANNELS = 1024;
+/** Tiles per transform-domain GEMM task. */
+const WINOGRAD_CHUNK = 64;
+/**
+ * Below these, Winograd's transforms cost more than the multiplies they save (measured against the
+ * direct kernel: 16 channels per group lose at 56x56 and win barely at 112x112, 24 win; with 4 tiles the
+ * transformed weights, 4x the weights, are read for too little work).
+ */
+const WINOGRAD_MIN_CHANNELS = 24;
+const WINOGRAD_MIN_TILES = 16;
 
-export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col';
+export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f4';
 
 export function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
@@ -35,7 +49,8 @@ export function macsOf(g: ConvGeometry): number {
 
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
- * on the direct depthwise kernel; stride 1 with K <= 1024 on the GEMM reading the input's planes in
+ * on the direct depthwise kernel; 3x3 stride-1 undilated ones with at least 24 channels per group and 16
+ * tiles of 4x4 output on Winograd F(4x4, 3x3), unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
  * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
  * 4 KiB apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower), or a padded copy
  * of them; the rest on the GEMM over im2col blocks.
@@ -43,12 +58,17 @@ export function macsOf(g: ConvGeometry): number {
 export function chooseStrategy(g: ConvGeometry): Strategy {
   const depthwise = g.groups === g.cIn && g.cIn > 1;
   const strideOne = g.strideH === 1 && g.strideW === 1;
+  const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === 1 && g.dilationW === 1 && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
   const forced = tuning.force;
-  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne)) {
+  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne) || (forced === 'winograd-f4' && winograd)) {
     return forced;
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
+  const tiles = g.n * Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4);
+  if (winograd && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS && tiles >= WINOGRAD_MIN_TILES) {
+    return 'winograd-f4';
+  }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
   return strideOne && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
 }
@@ -67,6 +87,8 @@ interface Plan {
   packed: boolean;
   padded: { hp: number; wp: number; plane: number } | null;
   offsets: Int32Array | null;
+  /** Winograd's transform-domain rows: STRIDE floats each. */
+  winograd?: { stride: number };
   fields: Partial<Record<Param, number>>;
 }
 
@@ -81,6 +103,24 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     };
   }
   const cInG = g.cIn / g.groups;
+  if (strategy === 'winograd-f4') {
+    const tilesH = Math.ceil(g.outH / 4);
+    const tilesW = Math.ceil(g.outW / 4);
+    const tiles = tilesH * tilesW;
+    // the 6x6 input tiles, and the 8 columns a transform loads from the last tile of a row
+    const hp = 4 * tilesH + 2;
+    const wp = 4 * tilesW + 4;
+    const stride = planeStride(Math.ceil(tiles / 8) * 8 + 8);
+    const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
+    return {
+      kernel: 'winogradGemmTask', tasks: POSITIONS * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 2048, packed: false,
+      padded: { hp, wp, plane: planeStride(hp * wp) }, offsets, winograd: { stride },
+      fields: {
+        [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
+        [Param.PLANE]: planeStride(hp * wp), [Param.TILES_W]: tilesW, [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: WINOGRAD_CHUNK,
+      },
+    };
+  }
   const K = cInG * g.kH * g.kW;
   const blocking = { [Param.K]: K, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4) };
   const offsets = new Int32Array(strategy === 'gemm-direct' ? K : Math.min(K, KC));
@@ -128,7 +168,7 @@ export function runConv2d(
   instance.reset();
   const params = instance.alloc(where, Param.COUNT * 4);
   // An unpadded stride-1 input goes straight into its planes, at the plane stride the direct kernel wants.
-  const inPlace = p.padded !== null && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  const inPlace = p.kernel === 'gemmDirectTask' && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
   const inputAt = inPlace ? 0 : instance.alloc(where, input.length * 4);
   const weightAt = instance.alloc(where, weight.length * 4);
   const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
@@ -138,6 +178,19 @@ export function runConv2d(
   const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
   const outputAt = instance.alloc(where, output.length * 4);
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
+  let wino: { v: number; m: number; u: number; zero: number } | null = null;
+  if (p.winograd !== undefined) {
+    const u = transformedWeights(g, weight);
+    const zeros = new Float32Array(Math.ceil(g.cOut / g.groups / 4) * 4);
+    wino = {
+      v: instance.alloc(where, POSITIONS * g.n * g.cIn * p.winograd.stride * 4),
+      m: instance.alloc(where, POSITIONS * g.n * g.cOut * p.winograd.stride * 4),
+      u: instance.alloc(where, u.length * 4),
+      zero: instance.alloc(where, zeros.length * 4),
+    };
+    instance.write(wino.u, u);
+    instance.write(wino.zero, zeros);
+  }
   if (inPlace && p.padded !== null) {
     const planeIn = g.h * g.w;
     for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.padded.plane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
@@ -155,12 +208,15 @@ export function runConv2d(
     [Param.GROUPS]: g.groups, [Param.OUT_H]: g.outH, [Param.OUT_W]: g.outW,
     [Param.INPUT]: inputAt, [Param.WEIGHT]: packedAt, [Param.BIAS]: packedBiasAt, [Param.OUTPUT]: outputAt,
     [Param.OFFSETS]: offsetsAt, [Param.PADDED]: paddedAt, [Param.WORKSPACE]: workspaceAt, [Param.WORKSPACE_BYTES]: p.workspaceBytes,
+    ...(wino === null ? {} : { [Param.V]: wino.v, [Param.M]: wino.m, [Param.U]: wino.u, [Param.ZERO]: wino.zero }),
     ...p.fields,
   });
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
   if (p.padded !== null && !inPlace) pool.run('padTask', params, g.n * g.cIn, parallel);
+  if (wino !== null) pool.run('winogradInputTask', params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
+  if (wino !== null) pool.run('winogradOutputTask', params, g.n * g.cOut, parallel);
   instance.readInto(outputAt, output);
 }

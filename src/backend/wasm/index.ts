@@ -6,7 +6,7 @@ import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { pad } from '../reference/pad.js';
 import { relu } from '../reference/relu.js';
-import { runConv2d } from './conv2d.js';
+import { runConv2d, tuning } from './conv2d.js';
 export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
 import { simdSupported, wasmInstance } from './instance.js';
 import { availableCores, ThreadPool } from './pool.js';
@@ -27,6 +27,21 @@ export function setNumThreads(n: number): void {
   if (!isInt(n) || n < 1) throw argError('setNumThreads', `n must be a positive integer, got ${show(n)}`);
   threads = n;
   pool?.resize(n);
+}
+
+/**
+ * Turns Winograd's F(4x4, 3x3) for 3x3 stride-1 convolutions on (the default) or off. It does 4x fewer
+ * multiplies, so large 3x3 layers run about 2x faster, but it rounds differently from the direct sum
+ * (relative error about 1e-5 instead of 1e-7): turn it off to get the direct algorithm's rounding.
+ */
+export function setWinograd(on: boolean): void {
+  if (typeof on !== 'boolean') throw argError('setWinograd', `on must be true or false, got ${show(on)}`);
+  tuning.winograd = on;
+}
+
+/** Whether Winograd is on. */
+export function getWinograd(): boolean {
+  return tuning.winograd;
 }
 
 /** The threads the wasm backend runs on: what `setNumThreads` asked for, where the host can run threads. */

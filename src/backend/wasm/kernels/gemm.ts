@@ -64,19 +64,18 @@ function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride
 }
 
 // C's columns [0, cols) of `rows` rows of output positions (B's and C's rows `bRow` and `cRow` bytes
-// apart), for every output channel of the group, over k in [k0, k0 + kc). `b` is B's base for column 0
-// of the first row (column j is 4 bytes further), `c` C's column 0 of the group's first channel. A
+// apart), for the `m` rows of C whose weights are packed at `weights` ([panel][K][4]) and biases at
+// `biases` ([panel][4]), over k in [k0, k0 + kc). `b` is B's base for column 0 of the first row
+// (column j is 4 bytes further), `c` C's column 0 of its first row. A
 // panel of weights is used for all the rows before the next, so that it stays in L1. With `overlap`
 // (allowed when this call covers the whole of K, so that a column computed twice gets the same value
 // twice) a ragged row end of at least 8 columns is done as the row's last 8 columns.
-function panels(params: usize, g: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool): void {
-  const m = P.param(params, P.C_OUT) / P.param(params, P.GROUPS);
-  const K = P.param(params, P.K);
-  const mPanels = P.param(params, P.M_PANELS);
+export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool): void {
+  const mPanels = (m + MR - 1) / MR;
   const first = k0 == 0;
   for (let mp = 0; mp < mPanels; mp++) {
-    const a = <usize>P.param(params, P.WEIGHT) + (<usize>((g * mPanels + mp) * K + k0) << 4);
-    const bias = <usize>P.param(params, P.BIAS) + (<usize>(g * mPanels + mp) << 4);
+    const a = weights + (<usize>(mp * K + k0) << 4);
+    const bias = biases + (<usize>mp << 4);
     const channels = min(MR, m - mp * MR);
     for (let r = 0; r < rows; r++) {
       const br = b + <usize>r * bRow;
@@ -94,6 +93,17 @@ function panels(params: usize, g: i32, k0: i32, kc: i32, b: usize, offsets: usiz
       }
     }
   }
+}
+
+// The packed weights and biases of group g.
+// @ts-ignore: decorator
+@inline function groupWeights(params: usize, g: i32): usize {
+  return <usize>P.param(params, P.WEIGHT) + (<usize>(g * P.param(params, P.M_PANELS) * P.param(params, P.K)) << 4);
+}
+
+// @ts-ignore: decorator
+@inline function groupBias(params: usize, g: i32): usize {
+  return <usize>P.param(params, P.BIAS) + (<usize>(g * P.param(params, P.M_PANELS)) << 4);
 }
 
 // @ts-ignore: decorator
@@ -126,7 +136,7 @@ export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
     const kc = min(KC, K - k0);
     const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
     const b = input + (<usize>(y0 * wp) << 2);
-    panels(params, g, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, y1 - y0, <usize>wp << 2, <usize>outW << 2, outW, scratch, kc == K);
+    panels(groupWeights(params, g), groupBias(params, g), P.param(params, P.C_OUT) / groups, K, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, y1 - y0, <usize>wp << 2, <usize>outW << 2, outW, scratch, kc == K);
   }
 }
 
@@ -154,7 +164,7 @@ export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     im2colBlock(params, input, k0, kc, n0, nc, block, rowFloats);
-    panels(params, g, k0, kc, block, offsets, output, cStride, 1, 0, 0, nc, scratch, kc == K);
+    panels(groupWeights(params, g), groupBias(params, g), P.param(params, P.C_OUT) / groups, K, k0, kc, block, offsets, output, cStride, 1, 0, 0, nc, scratch, kc == K);
   }
 }
 

@@ -5,3 +5,4 @@
 
 export { gemmDirectTask, gemmIm2colTask, padTask, packWeights } from './gemm';
 export { depthwiseTask } from './depthwise';
+export { winogradInputTask, winogradGemmTask, winogradOutputTask } from './winograd';

@@ -1,0 +1,178 @@
+// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, 2016) for 3x3 stride-1 convolutions:
+// Y = A^T [ (G g G^T) (.) (B^T d B) ] A per 4x4 tile of output, from a 6x6 tile of (padded) input.
+// 36 multiplies per 16 outputs instead of 144; the elementwise products summed over input channels are
+// 36 GEMMs, run on the same 4x8 micro-kernel as the direct convolution. The transforms work on four
+// tiles at once, one per f32x4 lane: loads of four tiles' rows are transposed into lanes, and results
+// transposed back before they are stored.
+
+import * as P from './params';
+import { panels } from './gemm';
+
+// @ts-ignore: decorator
+@inline function fma(acc: v128, a: v128, b: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+// 1-D input transform B^T d of six values (vectors) at p, p + step, ..., written at q, q + qStep, ...
+// @ts-ignore: decorator
+@inline function inputTransform(p: usize, step: usize, q: usize, qStep: usize): void {
+  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step);
+  const d3 = v128.load(p + 3 * step), d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step);
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const a = f32x4.sub(d4, f32x4.mul(four, d2)); // d4 - 4 d2
+  const b = f32x4.sub(d3, f32x4.mul(four, d1)); // d3 - 4 d1
+  const c = f32x4.sub(d4, d2); // d4 - d2
+  const e = f32x4.mul(two, f32x4.sub(d3, d1)); // 2 (d3 - d1)
+  v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(q + qStep, f32x4.add(a, b));
+  v128.store(q + 2 * qStep, f32x4.sub(a, b));
+  v128.store(q + 3 * qStep, f32x4.add(c, e));
+  v128.store(q + 4 * qStep, f32x4.sub(c, e));
+  v128.store(q + 5 * qStep, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+// 1-D output transform A^T m of six values (vectors) at p, p + step, ..., four results at q, q + qStep, ...
+// @ts-ignore: decorator
+@inline function outputTransform(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
+  const m0 = v128.load(p), m1 = v128.load(p + step), m2 = v128.load(p + 2 * step);
+  const m3 = v128.load(p + 3 * step), m4 = v128.load(p + 4 * step), m5 = v128.load(p + 5 * step);
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  v128.store(q, f32x4.add(bias, f32x4.add(f32x4.add(m0, s12), s34)));
+  v128.store(q + qStep, f32x4.add(bias, fma(d12, f32x4.splat(2), d34)));
+  v128.store(q + 2 * qStep, f32x4.add(bias, fma(s12, f32x4.splat(4), s34)));
+  v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), m5)));
+}
+
+// Stores the transpose of the 4x4 block whose rows are r0..r3 at q (rows 16 bytes apart).
+// @ts-ignore: decorator
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, q: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(q, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(q, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+  v128.store(q, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+  v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+}
+
+// The byte offset of tile t's top-left corner in a plane `wp` floats wide, tiles `tilesW` to a row.
+// @ts-ignore: decorator
+@inline function tileAt(t: i32, tilesW: i32, wp: i32): usize {
+  return <usize>(((t / tilesW) * wp + (t % tilesW)) * 4) << 2;
+}
+
+// Task: image n, input channel c. V[xy][n][c][t] = (B^T d_t B)[xy] for every tile t of the channel.
+export function winogradInputTask(params: usize, task: i32, worker: i32): void {
+  const cIn = P.param(params, P.C_IN);
+  const n = task / cIn;
+  const c = task % cIn;
+  const images = P.param(params, P.N);
+  const wp = P.param(params, P.WP);
+  const tilesW = P.param(params, P.TILES_W);
+  const tiles = P.param(params, P.TILES_N);
+  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
+  const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
+  const xyBytes = <usize>(images * cIn) * rowBytes; // from one tile position's rows to the next
+  // scratch: d as [row][column] of lane vectors (36 x 16 bytes), then B^T d as [row][column]
+  const d = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const bd = d + 576;
+  const wpBytes = <usize>wp << 2;
+  for (let t = 0; t < tiles; t += 4) {
+    const p0 = plane + tileAt(t, tilesW, wp);
+    const p1 = plane + tileAt(min(t + 1, tiles - 1), tilesW, wp);
+    const p2 = plane + tileAt(min(t + 2, tiles - 1), tilesW, wp);
+    const p3 = plane + tileAt(min(t + 3, tiles - 1), tilesW, wp);
+    for (let r = 0; r < 6; r++) {
+      const o = <usize>r * wpBytes;
+      const row = d + <usize>(r * 96);
+      transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
+      const e0 = v128.load(p0 + o, 16), e1 = v128.load(p1 + o, 16), e2 = v128.load(p2 + o, 16), e3 = v128.load(p3 + o, 16);
+      const s01 = v128.shuffle<f32>(e0, e1, 0, 4, 1, 5);
+      const s23 = v128.shuffle<f32>(e2, e3, 0, 4, 1, 5);
+      v128.store(row, v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), 64);
+      v128.store(row, v128.shuffle<f32>(s01, s23, 2, 3, 6, 7), 80);
+    }
+    // columns of each row, then rows of each column
+    for (let r = 0; r < 6; r++) inputTransform(d + <usize>(r * 96), 16, bd + <usize>(r * 96), 16);
+    const out = v + (<usize>t << 2);
+    for (let x = 0; x < 6; x++) inputTransform(bd + <usize>(x * 16), 96, out + <usize>x * xyBytes, 6 * xyBytes);
+  }
+}
+
+// Task: (tile position xy, image n, group g, chunk of tiles): M[xy][n][g's channels] = U[xy][g] V[xy][n][g's channels].
+export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
+  const images = P.param(params, P.N);
+  const groups = P.param(params, P.GROUPS);
+  const tiles = P.param(params, P.TILES_N);
+  const chunk = P.param(params, P.CHUNK);
+  const chunks = (tiles + chunk - 1) / chunk;
+  const t0 = (task % chunks) * chunk;
+  const g = (task / chunks) % groups;
+  const n = (task / (chunks * groups)) % images;
+  const xy = task / (chunks * groups * images);
+  const cIn = P.param(params, P.C_IN);
+  const cOut = P.param(params, P.C_OUT);
+  const cInG = cIn / groups;
+  const m = cOut / groups;
+  const mPanels = P.param(params, P.M_PANELS);
+  const K = P.param(params, P.K);
+  const KC = P.param(params, P.KC);
+  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
+  const weights = <usize>P.param(params, P.U) + (<usize>((xy * groups + g) * mPanels * K) << 4);
+  const b = <usize>P.param(params, P.V) + <usize>((xy * images + n) * cIn + g * cInG) * rowBytes + (<usize>t0 << 2);
+  const c = <usize>P.param(params, P.M) + <usize>((xy * images + n) * cOut + g * m) * rowBytes + (<usize>t0 << 2);
+  const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const cols = min(chunk, tiles - t0);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
+    panels(weights, <usize>P.param(params, P.ZERO), m, K, k0, kc, b, offsets, c, rowBytes, 1, 0, 0, cols, scratch, kc == K);
+  }
+}
+
+// Task: image n, output channel co. Output tiles = A^T M_t A + bias, cut at the image's edge.
+export function winogradOutputTask(params: usize, task: i32, worker: i32): void {
+  const cOut = P.param(params, P.C_OUT);
+  const n = task / cOut;
+  const co = task % cOut;
+  const images = P.param(params, P.N);
+  const outH = P.param(params, P.OUT_H);
+  const outW = P.param(params, P.OUT_W);
+  const tilesW = P.param(params, P.TILES_W);
+  const tiles = P.param(params, P.TILES_N);
+  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
+  const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
+  const xyBytes = <usize>(images * cOut) * rowBytes;
+  const biasAt = <usize>P.param(params, P.BIAS);
+  const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
+  const zero = f32x4.splat(0);
+  const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
+  // scratch: M's 36 lane vectors as [row][column], A^T m as [4 rows][6 columns], Y as [4][4], one tile's rows
+  const mt = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const am = mt + 576;
+  const y = am + 384;
+  const rows = y + 256;
+  for (let t = 0; t < tiles; t += 4) {
+    for (let xy = 0; xy < 36; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
+    for (let x = 0; x < 6; x++) outputTransform(mt + <usize>(x * 16), 96, am + <usize>(x * 16), 96, zero);
+    for (let i = 0; i < 4; i++) outputTransform(am + <usize>(i * 96), 16, y + <usize>(i * 64), 16, bias);
+    for (let i = 0; i < 4; i++) {
+      // lanes are tiles: transpose so that each tile's output row i is one vector
+      const yi = y + <usize>(i * 64);
+      transpose4(v128.load(yi), v128.load(yi, 16), v128.load(yi, 32), v128.load(yi, 48), rows);
+      for (let l = 0; l < 4 && t + l < tiles; l++) {
+        const ty = (t + l) / tilesW;
+        const tx = (t + l) % tilesW;
+        const oy = ty * 4 + i;
+        if (oy >= outH) continue;
+        const dst = out + (<usize>(oy * outW + tx * 4) << 2);
+        const src = rows + <usize>(l * 16);
+        if (tx * 4 + 4 <= outW) v128.store(dst, v128.load(src));
+        else for (let j = 0; j < outW - tx * 4; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+      }
+    }
+  }
+}

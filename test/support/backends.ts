@@ -1,0 +1,32 @@
+/**
+ * The configurations every parity check runs under: the reference backend, and the wasm backend with
+ * its kernels and threads even on tiny cases (which in use go to the reference kernel or one thread),
+ * once with its own choice of kernel and once with Winograd wherever Winograd applies.
+ */
+import { tuning } from '../../src/backend/wasm/index.js';
+import { setBackend } from '../../src/index.js';
+
+export interface Config {
+  name: string;
+  backend: string;
+  knobs: Partial<typeof tuning>;
+}
+
+export const CONFIGS: readonly Config[] = [
+  { name: 'reference', backend: 'reference', knobs: {} },
+  { name: 'wasm', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0 } },
+  { name: 'wasm-winograd', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f4' } },
+];
+
+/** Runs `fn` under `config`, restoring the backend and the knobs after. */
+export function withConfig<T>(config: Config, fn: () => T): T {
+  const saved = { ...tuning };
+  setBackend(config.backend);
+  Object.assign(tuning, config.knobs);
+  try {
+    return fn();
+  } finally {
+    Object.assign(tuning, saved);
+    setBackend('wasm');
+  }
+}
