@@ -5,6 +5,8 @@
 import type { Check } from './check.js';
 import { contenderId, contenderLabel, type ContenderSpec } from './contender.js';
 import type { Timing } from './timing.js';
+import { chooseStrategy } from '../src/backend/wasm/index.js';
+import { conv2dGeometry } from '../src/index.js';
 import type { Workload } from './workloads.js';
 
 export interface CellResult {
@@ -96,10 +98,22 @@ function cellText(results: BenchResults, spec: ContenderSpec, workload: string):
   return text;
 }
 
+/** The kernel convkit's wasm backend picks for each layer of a workload (its default settings). */
+export function algorithms(w: Workload): string {
+  let shape: number[] = [...w.input];
+  return w.layers.map((l) => {
+    const geom = conv2dGeometry(shape, [l.cOut, l.cIn / l.groups, l.kH, l.kW], [l.cOut], {
+      stride: [l.strideH, l.strideW], padding: [l.padH, l.padW], dilation: [l.dilationH, l.dilationW], groups: l.groups,
+    });
+    shape = [geom.n, geom.cOut, geom.outH, geom.outW];
+    return chooseStrategy(geom);
+  }).join(' + ');
+}
+
 export function formatTable(results: BenchResults): string {
   const header = ['Workload', 'MACs', ...results.specs.map(contenderLabel)];
   const rows = results.workloads.map((w) => [
-    `${w.id} ${w.title}`,
+    `${w.id} ${w.title} [${algorithms(w)}]`,
     fmtMacs(results.macs.get(w.id) ?? 0),
     ...results.specs.map((spec) => cellText(results, spec, w.id)),
   ]);

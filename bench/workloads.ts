@@ -78,6 +78,10 @@ export const WORKLOADS: readonly Workload[] = [
     id: 'W10', title: '(8,64,56,56) Conv2d(64,128,3,s=2,p=1)', input: [8, 64, 56, 56],
     layers: [conv(64, 128, 3, { stride: 2, padding: 1 })],
   },
+  // ResNet-style 3x3 layers, Winograd's ground (the shapes of the Winograd issue)
+  { id: 'R1', title: '(1,128,28,28) Conv2d(128,128,3,p=1)', input: [1, 128, 28, 28], layers: [conv(128, 128, 3, { padding: 1 })] },
+  { id: 'R2', title: '(1,256,33,33) Conv2d(256,256,3,p=1)', input: [1, 256, 33, 33], layers: [conv(256, 256, 3, { padding: 1 })] },
+  { id: 'R3', title: '(1,512,7,7) Conv2d(512,512,3,p=1)', input: [1, 512, 7, 7], layers: [conv(512, 512, 3, { padding: 1 })] },
 ];
 
 export function workloadById(id: string): Workload {

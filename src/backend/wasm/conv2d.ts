@@ -73,6 +73,11 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   return strideOne && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
 }
 
+/** Blocks of output channels per GEMM tile: enough tasks (8) to share among threads, in panels of 4. */
+function channelBlocks(g: ConvGeometry, tiles: number, mPanels: number): number {
+  return Math.max(1, Math.min(mPanels, Math.ceil(8 / (g.n * g.groups * tiles))));
+}
+
 /** Floats from one padded plane to the next: an odd number of 64-byte lines, so planes fall into different L1 sets. */
 function planeStride(floats: number): number {
   const lines = Math.ceil(floats / 16);
@@ -137,18 +142,20 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     }
     const rows = Math.max(1, Math.floor(DIRECT_TILE / g.outW));
     const tiles = Math.ceil(g.outH / rows);
+    const mBlocks = channelBlocks(g, tiles, blocking[Param.M_PANELS]);
     return {
-      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles, workspaceBytes: 128, packed: true, padded: { hp, wp, plane }, offsets,
-      fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: rows, [Param.PLANE]: plane, [Param.WP]: wp, [Param.HP]: hp },
+      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128, packed: true, padded: { hp, wp, plane }, offsets,
+      fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: rows, [Param.PLANE]: plane, [Param.WP]: wp, [Param.HP]: hp, [Param.M_BLOCKS]: mBlocks },
     };
   }
   // block rows 64 bytes longer than a multiple of 8 floats, so that a column of the block spreads over all L1 sets
   const rowFloats = IM2COL_TILE + 16;
   for (let k = 0; k < offsets.length; k++) offsets[k] = k * rowFloats * 4;
   const tiles = Math.ceil((g.outH * g.outW) / IM2COL_TILE);
+  const mBlocks = channelBlocks(g, tiles, blocking[Param.M_PANELS]);
   return {
-    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, padded: null, offsets,
-    fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: IM2COL_TILE, [Param.WP]: rowFloats },
+    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, padded: null, offsets,
+    fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: IM2COL_TILE, [Param.WP]: rowFloats, [Param.M_BLOCKS]: mBlocks },
   };
 }
 

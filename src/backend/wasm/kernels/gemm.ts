@@ -113,15 +113,42 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
   return <usize>P.param(params, P.OUTPUT) + (<usize>(n * cOut + g * (cOut / P.param(params, P.GROUPS))) * <usize>N << 2);
 }
 
-// Stride 1: task = (image, group, a band of TILE output rows), B read straight from the padded input.
+// A task's share of a group's output channels: block `mb` of M_BLOCKS, in whole panels of 4 channels,
+// starting at panel firstPanel(...) and holding blockRows(...) channels.
+// @ts-ignore: decorator
+@inline function firstPanel(params: usize, mb: i32): i32 {
+  const blocks = P.param(params, P.M_BLOCKS);
+  return mb * ((P.param(params, P.M_PANELS) + blocks - 1) / blocks);
+}
+
+// @ts-ignore: decorator
+@inline function blockRows(params: usize, mb: i32): i32 {
+  const blocks = P.param(params, P.M_BLOCKS);
+  const m = P.param(params, P.C_OUT) / P.param(params, P.GROUPS);
+  return min(((P.param(params, P.M_PANELS) + blocks - 1) / blocks) * MR, m - firstPanel(params, mb) * MR);
+}
+
+// Runs `panels` for output-channel block mb of group g (C's first row of the group at `c`).
+// @ts-ignore: decorator
+@inline function blockPanels(params: usize, g: i32, mb: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize): void {
+  const K = P.param(params, P.K);
+  const mp0 = firstPanel(params, mb);
+  panels(groupWeights(params, g) + (<usize>(mp0 * K) << 4), groupBias(params, g) + (<usize>mp0 << 4), blockRows(params, mb), K, k0, kc,
+    b, offsets, c + <usize>(mp0 * MR) * cStride, cStride, rows, bRow, cRow, cols, scratch, kc == K);
+}
+
+// Stride 1: task = (image, group, a band of TILE output rows, a block of output channels), B read
+// straight from the padded input.
 export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
   const tiles = P.param(params, P.TILES);
-  const n = task / (groups * tiles);
-  const g = (task / tiles) % groups;
+  const mBlocks = P.param(params, P.M_BLOCKS);
+  const mb = task % mBlocks;
+  const n = task / (groups * tiles * mBlocks);
+  const g = (task / (tiles * mBlocks)) % groups;
   const outH = P.param(params, P.OUT_H);
   const outW = P.param(params, P.OUT_W);
-  const y0 = (task % tiles) * P.param(params, P.TILE);
+  const y0 = ((task / mBlocks) % tiles) * P.param(params, P.TILE);
   const y1 = min(outH, y0 + P.param(params, P.TILE));
   const K = P.param(params, P.K);
   const KC = P.param(params, P.KC);
@@ -136,19 +163,23 @@ export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
     const kc = min(KC, K - k0);
     const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
     const b = input + (<usize>(y0 * wp) << 2);
-    panels(groupWeights(params, g), groupBias(params, g), P.param(params, P.C_OUT) / groups, K, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, y1 - y0, <usize>wp << 2, <usize>outW << 2, outW, scratch, kc == K);
+    blockPanels(params, g, mb, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, y1 - y0, <usize>wp << 2, <usize>outW << 2, outW, scratch);
   }
 }
 
-// Any stride: task = (image, group, TILE consecutive output positions), B from im2col blocks.
+// Any stride: task = (image, group, TILE consecutive output positions, a block of output channels), B
+// from im2col blocks (each block of output channels makes its own: a small image with many channels
+// has too few positions to share among threads otherwise).
 export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
   const tiles = P.param(params, P.TILES);
-  const n = task / (groups * tiles);
-  const g = (task / tiles) % groups;
+  const mBlocks = P.param(params, P.M_BLOCKS);
+  const mb = task % mBlocks;
+  const n = task / (groups * tiles * mBlocks);
+  const g = (task / (tiles * mBlocks)) % groups;
   const N = P.param(params, P.OUT_H) * P.param(params, P.OUT_W);
   const tile = P.param(params, P.TILE);
-  const n0 = (task % tiles) * tile;
+  const n0 = ((task / mBlocks) % tiles) * tile;
   const nc = min(tile, N - n0);
   const K = P.param(params, P.K);
   const KC = P.param(params, P.KC);
@@ -164,7 +195,7 @@ export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     im2colBlock(params, input, k0, kc, n0, nc, block, rowFloats);
-    panels(groupWeights(params, g), groupBias(params, g), P.param(params, P.C_OUT) / groups, K, k0, kc, block, offsets, output, cStride, 1, 0, 0, nc, scratch, kc == K);
+    blockPanels(params, g, mb, k0, kc, block, offsets, output, cStride, 1, 0, 0, nc, scratch);
   }
 }
 

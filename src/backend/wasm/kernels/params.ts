@@ -45,6 +45,7 @@ export const M: i32 = 36;
 export const U: i32 = 37;
 export const ZERO: i32 = 38;
 export const CHUNK: i32 = 39;
+export const M_BLOCKS: i32 = 40; // GEMM tasks per (image, group, tile): each takes a block of output channels
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {
