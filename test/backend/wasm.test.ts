@@ -126,7 +126,8 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 64, 32, 32], [128, 64, 1, 1]), 'gemm-direct');
   assert.equal(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }), 'winograd-f4');
   assert.equal(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }), 'gemm-im2col'); // 4 tiles: no Winograd; K = 4608
-  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'gemm-im2col'); // K = 2304
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'winograd-f4'); // 36 sub-images of 6x6 outputs
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 12, dilation: 12 }), 'gemm-im2col'); // sub-images of 3x3: too small; K = 2304
   assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'gemm-direct'); // 16 channels a group
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
   assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');

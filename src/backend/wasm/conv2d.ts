@@ -49,8 +49,8 @@ export function macsOf(g: ConvGeometry): number {
 
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
- * on the direct depthwise kernel; 3x3 stride-1 undilated ones with at least 24 channels per group and 16
- * tiles of 4x4 output on Winograd F(4x4, 3x3), unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
+ * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 24 channels per group and
+ * 16 tiles of 4x4 output on Winograd F(4x4, 3x3), unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
  * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
  * 4 KiB apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower), or a padded copy
  * of them; the rest on the GEMM over im2col blocks.
@@ -58,15 +58,18 @@ export function macsOf(g: ConvGeometry): number {
 export function chooseStrategy(g: ConvGeometry): Strategy {
   const depthwise = g.groups === g.cIn && g.cIn > 1;
   const strideOne = g.strideH === 1 && g.strideW === 1;
-  const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === 1 && g.dilationW === 1 && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
+  const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === g.dilationW && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
   const forced = tuning.force;
   if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne) || (forced === 'winograd-f4' && winograd)) {
     return forced;
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
-  const tiles = g.n * Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4);
-  if (winograd && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS && tiles >= WINOGRAD_MIN_TILES) {
+  // a dilated layer splits into d x d sub-images, each of which must fill 4x4 tiles fairly
+  const d = g.dilationH;
+  const tiles = g.n * d * d * Math.ceil(g.outH / d / 4) * Math.ceil(g.outW / d / 4);
+  const subFilled = g.outH >= 4 * d && g.outW >= 4 * d;
+  if (winograd && subFilled && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS && tiles >= WINOGRAD_MIN_TILES) {
     return 'winograd-f4';
   }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
@@ -92,8 +95,8 @@ interface Plan {
   packed: boolean;
   padded: { hp: number; wp: number; plane: number } | null;
   offsets: Int32Array | null;
-  /** Winograd's transform-domain rows: STRIDE floats each. */
-  winograd?: { stride: number };
+  /** Winograd's transform-domain rows (STRIDE floats each), and whether the input is split into sub-images. */
+  winograd?: { stride: number; split: boolean };
   fields: Partial<Record<Param, number>>;
 }
 
@@ -109,20 +112,25 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   }
   const cInG = g.cIn / g.groups;
   if (strategy === 'winograd-f4') {
-    const tilesH = Math.ceil(g.outH / 4);
-    const tilesW = Math.ceil(g.outW / 4);
-    const tiles = tilesH * tilesW;
+    // a dilated convolution is d x d interleaved sub-images, each convolved as an undilated 3x3
+    const d = g.dilationH;
+    const tilesH = Math.ceil(Math.ceil(g.outH / d) / 4);
+    const tilesW = Math.ceil(Math.ceil(g.outW / d) / 4);
+    const perSub = tilesH * tilesW;
+    const tiles = d * d * perSub;
     // the 6x6 input tiles, and the 8 columns a transform loads from the last tile of a row
     const hp = 4 * tilesH + 2;
     const wp = 4 * tilesW + 4;
+    const subPlane = planeStride(hp * wp);
     const stride = planeStride(Math.ceil(tiles / 8) * 8 + 8);
     const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
     return {
       kernel: 'winogradGemmTask', tasks: POSITIONS * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 2048, packed: false,
-      padded: { hp, wp, plane: planeStride(hp * wp) }, offsets, winograd: { stride },
+      padded: { hp, wp, plane: d * d * subPlane }, offsets, winograd: { stride, split: d > 1 },
       fields: {
         [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
-        [Param.PLANE]: planeStride(hp * wp), [Param.TILES_W]: tilesW, [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: WINOGRAD_CHUNK,
+        [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.DIL]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
+        [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: WINOGRAD_CHUNK,
       },
     };
   }
@@ -221,7 +229,7 @@ export function runConv2d(
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
-  if (p.padded !== null && !inPlace) pool.run('padTask', params, g.n * g.cIn, parallel);
+  if (p.padded !== null && !inPlace) pool.run(p.winograd?.split === true ? 'winogradSplitTask' : 'padTask', params, g.n * g.cIn, parallel);
   if (wino !== null) pool.run('winogradInputTask', params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
   if (wino !== null) pool.run('winogradOutputTask', params, g.n * g.cOut, parallel);

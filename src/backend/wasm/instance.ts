@@ -12,6 +12,7 @@ export interface KernelExports {
   gemmIm2colTask(params: number, task: number, worker: number): void;
   padTask(params: number, task: number, worker: number): void;
   depthwiseTask(params: number, task: number, worker: number): void;
+  winogradSplitTask(params: number, task: number, worker: number): void;
   winogradInputTask(params: number, task: number, worker: number): void;
   winogradGemmTask(params: number, task: number, worker: number): void;
   winogradOutputTask(params: number, task: number, worker: number): void;

@@ -1,4 +1,5 @@
-// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, 2016) for 3x3 stride-1 convolutions:
+// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, 2016) for 3x3 stride-1 convolutions
+// (dilated ones too: split into DIL x DIL interleaved sub-images, each an undilated 3x3 convolution):
 // Y = A^T [ (G g G^T) (.) (B^T d B) ] A per 4x4 tile of output, from a 6x6 tile of (padded) input.
 // 36 multiplies per 16 outputs instead of 144; the elementwise products summed over input channels are
 // 36 GEMMs, run on the same 4x8 micro-kernel as the direct convolution. The transforms work on four
@@ -7,6 +8,7 @@
 
 import * as P from './params';
 import { panels } from './gemm';
+import { zeroFloats } from './plane';
 
 // @ts-ignore: decorator
 @inline function fma(acc: v128, a: v128, b: v128): v128 {
@@ -57,10 +59,55 @@ import { panels } from './gemm';
   v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
 }
 
-// The byte offset of tile t's top-left corner in a plane `wp` floats wide, tiles `tilesW` to a row.
+// Tiles are numbered sub-image by sub-image, row by row, column by column. A cursor (sub-image a, b;
+// tile row ty, column tx) walks them in order: dividing the tile number, per lane, would cost more than
+// the transform.
 // @ts-ignore: decorator
-@inline function tileAt(t: i32, tilesW: i32, wp: i32): usize {
-  return <usize>(((t / tilesW) * wp + (t % tilesW)) * 4) << 2;
+@inline function step(cursor: usize, tilesW: i32, tilesH: i32, d: i32): void {
+  let tx = load<i32>(cursor, 12) + 1;
+  if (tx == tilesW) {
+    tx = 0;
+    let ty = load<i32>(cursor, 8) + 1;
+    if (ty == tilesH) {
+      ty = 0;
+      let b = load<i32>(cursor, 4) + 1;
+      if (b == d) {
+        b = 0;
+        store<i32>(cursor, load<i32>(cursor) + 1);
+      }
+      store<i32>(cursor, b, 4);
+    }
+    store<i32>(cursor, ty, 8);
+  }
+  store<i32>(cursor, tx, 12);
+}
+
+// Task: image n, channel c. Writes the channel's DIL x DIL sub-images of its zero-padded plane: zeros
+// throughout, then each input value, read in order, to its place (input (y, x) is padded (y + PT, x + PL),
+// which is sub-image ((y + PT) % DIL, (x + PL) % DIL) at ((y + PT) / DIL, (x + PL) / DIL)).
+export function winogradSplitTask(params: usize, task: i32, worker: i32): void {
+  const h = P.param(params, P.H);
+  const w = P.param(params, P.W);
+  const pT = P.param(params, P.PT);
+  const pL = P.param(params, P.PL);
+  const d = P.param(params, P.DIL);
+  const hp = P.param(params, P.HP);
+  const wp = P.param(params, P.WP);
+  const subPlane = P.param(params, P.SUB_PLANE);
+  const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
+  const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  zeroFloats(dst, d * d * subPlane);
+  for (let y = 0; y < h; y++) {
+    const py = y + pT;
+    const u = py / d;
+    if (u >= hp) break;
+    const rows = dst + (<usize>((py % d) * d * subPlane + u * wp) << 2);
+    for (let x = 0; x < w; x++) {
+      const px = x + pL;
+      const v = px / d;
+      if (v < wp) store<f32>(rows + (<usize>((px % d) * subPlane + v) << 2), load<f32>(src + (<usize>(y * w + x) << 2)));
+    }
+  }
 }
 
 // Task: image n, input channel c. V[xy][n][c][t] = (B^T d_t B)[xy] for every tile t of the channel.
@@ -71,23 +118,32 @@ export function winogradInputTask(params: usize, task: i32, worker: i32): void {
   const images = P.param(params, P.N);
   const wp = P.param(params, P.WP);
   const tilesW = P.param(params, P.TILES_W);
+  const tilesH = P.param(params, P.TILES_S) / tilesW;
+  const d = P.param(params, P.DIL);
+  const subBytes = <usize>P.param(params, P.SUB_PLANE) << 2;
   const tiles = P.param(params, P.TILES_N);
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
   const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
   const xyBytes = <usize>(images * cIn) * rowBytes; // from one tile position's rows to the next
-  // scratch: d as [row][column] of lane vectors (36 x 16 bytes), then B^T d as [row][column]
-  const d = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const bd = d + 576;
+  // scratch: the tile cursor, the four lanes' tile corners, the tile as [row][column] of lane vectors
+  // (36 x 16 bytes), then B^T d as [row][column]
+  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const corners = cursor + 16;
+  const dt = cursor + 32;
+  const bd = dt + 576;
   const wpBytes = <usize>wp << 2;
+  memory.fill(cursor, 0, 16);
   for (let t = 0; t < tiles; t += 4) {
-    const p0 = plane + tileAt(t, tilesW, wp);
-    const p1 = plane + tileAt(min(t + 1, tiles - 1), tilesW, wp);
-    const p2 = plane + tileAt(min(t + 2, tiles - 1), tilesW, wp);
-    const p3 = plane + tileAt(min(t + 3, tiles - 1), tilesW, wp);
+    for (let l = 0; l < 4; l++) {
+      const sub = load<i32>(cursor) * d + load<i32>(cursor, 4);
+      store<u32>(corners + (<usize>l << 2), plane + <usize>sub * subBytes + (<usize>((load<i32>(cursor, 8) * wp + load<i32>(cursor, 12)) * 4) << 2));
+      if (t + l + 1 < tiles) step(cursor, tilesW, tilesH, d); // past the last tile, lanes repeat it
+    }
+    const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
     for (let r = 0; r < 6; r++) {
       const o = <usize>r * wpBytes;
-      const row = d + <usize>(r * 96);
+      const row = dt + <usize>(r * 96);
       transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
       const e0 = v128.load(p0 + o, 16), e1 = v128.load(p1 + o, 16), e2 = v128.load(p2 + o, 16), e3 = v128.load(p3 + o, 16);
       const s01 = v128.shuffle<f32>(e0, e1, 0, 4, 1, 5);
@@ -96,7 +152,7 @@ export function winogradInputTask(params: usize, task: i32, worker: i32): void {
       v128.store(row, v128.shuffle<f32>(s01, s23, 2, 3, 6, 7), 80);
     }
     // columns of each row, then rows of each column
-    for (let r = 0; r < 6; r++) inputTransform(d + <usize>(r * 96), 16, bd + <usize>(r * 96), 16);
+    for (let r = 0; r < 6; r++) inputTransform(dt + <usize>(r * 96), 16, bd + <usize>(r * 96), 16);
     const out = v + (<usize>t << 2);
     for (let x = 0; x < 6; x++) inputTransform(bd + <usize>(x * 16), 96, out + <usize>x * xyBytes, 6 * xyBytes);
   }
@@ -142,6 +198,8 @@ export function winogradOutputTask(params: usize, task: i32, worker: i32): void 
   const outH = P.param(params, P.OUT_H);
   const outW = P.param(params, P.OUT_W);
   const tilesW = P.param(params, P.TILES_W);
+  const tilesH = P.param(params, P.TILES_S) / tilesW;
+  const d = P.param(params, P.DIL);
   const tiles = P.param(params, P.TILES_N);
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
@@ -150,12 +208,22 @@ export function winogradOutputTask(params: usize, task: i32, worker: i32): void 
   const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
   const zero = f32x4.splat(0);
   const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
-  // scratch: M's 36 lane vectors as [row][column], A^T m as [4 rows][6 columns], Y as [4][4], one tile's rows
-  const mt = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  // scratch: the tile cursor, the lanes' output corners (row, column), M's 36 lane vectors as
+  // [row][column], A^T m as [4 rows][6 columns], Y as [4][4], the lanes' rows
+  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const corners = cursor + 16;
+  const mt = corners + 32;
   const am = mt + 576;
   const y = am + 384;
   const rows = y + 256;
+  memory.fill(cursor, 0, 16);
   for (let t = 0; t < tiles; t += 4) {
+    // tile (sub-image (a, b), row ty, column tx) covers output rows a + d (4 ty + i), columns b + d (4 tx + j)
+    for (let l = 0; l < 4 && t + l < tiles; l++) {
+      store<i32>(corners + (<usize>l << 3), load<i32>(cursor) + d * 4 * load<i32>(cursor, 8));
+      store<i32>(corners + (<usize>l << 3), load<i32>(cursor, 4) + d * 4 * load<i32>(cursor, 12), 4);
+      step(cursor, tilesW, tilesH, d);
+    }
     for (let xy = 0; xy < 36; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
     for (let x = 0; x < 6; x++) outputTransform(mt + <usize>(x * 16), 96, am + <usize>(x * 16), 96, zero);
     for (let i = 0; i < 4; i++) outputTransform(am + <usize>(i * 96), 16, y + <usize>(i * 64), 16, bias);
@@ -164,14 +232,13 @@ export function winogradOutputTask(params: usize, task: i32, worker: i32): void 
       const yi = y + <usize>(i * 64);
       transpose4(v128.load(yi), v128.load(yi, 16), v128.load(yi, 32), v128.load(yi, 48), rows);
       for (let l = 0; l < 4 && t + l < tiles; l++) {
-        const ty = (t + l) / tilesW;
-        const tx = (t + l) % tilesW;
-        const oy = ty * 4 + i;
+        const oy = load<i32>(corners + (<usize>l << 3)) + d * i;
+        const ox = load<i32>(corners + (<usize>l << 3), 4);
         if (oy >= outH) continue;
-        const dst = out + (<usize>(oy * outW + tx * 4) << 2);
+        const dst = out + (<usize>(oy * outW + ox) << 2);
         const src = rows + <usize>(l * 16);
-        if (tx * 4 + 4 <= outW) v128.store(dst, v128.load(src));
-        else for (let j = 0; j < outW - tx * 4; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+        if (d == 1 && ox + 4 <= outW) v128.store(dst, v128.load(src));
+        else for (let j = 0; j < 4 && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(src + (<usize>j << 2)));
       }
     }
   }
