@@ -39,9 +39,11 @@ test('every strategy matches the reference kernel, on one thread and on two, bit
   let checked = 0;
   for (let i = 0; i < 150; i++) {
     const c = randomCase();
-    if (i % 3 === 1) { // Winograd's case: 3x3, stride 1, no dilation, any size and padding
+    if (i % 3 === 1) { // Winograd's case: 3x3, stride 1, any dilation (the same both ways), size and padding
       c.weight = randn([c.weight.shape[0], c.weight.shape[1], 3, 3], g);
-      c.options = { ...c.options, stride: 1, dilation: 1 };
+      const d = int(1, 3);
+      c.x = randn([c.x.shape[0], c.x.shape[1], int(2, 20) + 2 * d, int(2, 20) + 2 * d], g);
+      c.options = { ...c.options, stride: 1, dilation: d };
     }
     if (i % 3 === 0) { // depthwise cases, with depth multipliers
       const cIn = int(2, 6);
