@@ -178,6 +178,8 @@ export function runConv2d(
   }
   const p = plan(strategy, g);
   const where = 'conv2d';
+  // Winograd's transformed weights stay in WebAssembly memory while the weights are unchanged
+  const transformed = p.winograd === undefined ? 0 : instance.keep(where, transformedWeights(g, weight));
   const mPanels = p.fields[Param.M_PANELS] ?? 0;
   const K = p.fields[Param.K] ?? 0;
   instance.reset();
@@ -195,15 +197,13 @@ export function runConv2d(
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
   let wino: { v: number; m: number; u: number; zero: number } | null = null;
   if (p.winograd !== undefined) {
-    const u = transformedWeights(g, weight);
     const zeros = new Float32Array(Math.ceil(g.cOut / g.groups / 4) * 4);
     wino = {
       v: instance.alloc(where, POSITIONS * g.n * g.cIn * p.winograd.stride * 4),
       m: instance.alloc(where, POSITIONS * g.n * g.cOut * p.winograd.stride * 4),
-      u: instance.alloc(where, u.length * 4),
+      u: transformed,
       zero: instance.alloc(where, zeros.length * 4),
     };
-    instance.write(wino.u, u);
     instance.write(wino.zero, zeros);
   }
   if (inPlace && p.padded !== null) {

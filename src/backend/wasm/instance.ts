@@ -2,7 +2,9 @@
 /**
  * The kernels' WebAssembly instance and its memory. Memory is laid out afresh for every op by a bump
  * arena (nothing outlives a call, so memory does not grow over repeated calls), and grows on demand up
- * to what 32-bit WebAssembly can address.
+ * to what 32-bit WebAssembly can address. Below the arena, a resident zone keeps arrays that many calls
+ * read unchanged (Winograd's transformed weights), so that they are not copied in at every call; it is
+ * emptied whenever it would pass RESIDENT_BYTES.
  */
 import { argError } from '../../errors.js';
 import { PLAIN_KERNELS, SHARED_KERNELS } from './kernels.generated.js';
@@ -24,6 +26,7 @@ export const MAX_PAGES = 65536;
 /** Below this, memory is left to the kernels' module (AssemblyScript keeps its static area at the bottom). */
 const RESERVED = 4096;
 const ALIGN = 64;
+const RESIDENT_BYTES = 64 * 2 ** 20;
 
 /** WebAssembly SIMD is there: this validates a module using one v128 instruction. */
 export function simdSupported(): boolean {
@@ -45,6 +48,10 @@ export class WasmInstance {
   readonly exports: KernelExports;
   readonly shared: boolean;
   private top = RESERVED;
+  /** The arena starts here, past the resident zone. */
+  private base = RESERVED;
+  private resident = new WeakMap<Float32Array, { offset: number; generation: number }>();
+  private generation = 0;
   private f32: Float32Array;
   private i32: Int32Array;
 
@@ -57,9 +64,28 @@ export class WasmInstance {
     this.i32 = new Int32Array(this.memory.buffer);
   }
 
-  /** Starts a new layout: everything allocated before is free. */
+  /** Starts a new layout: everything allocated in the arena before is free. */
   reset(): void {
-    this.top = RESERVED;
+    this.top = this.base;
+  }
+
+  /**
+   * The offset of `data` in the resident zone, copied there on its first use. The caller must not change
+   * `data` afterwards (a changed array is a new array). Call before `reset`: it may move the arena.
+   */
+  keep(where: string, data: Float32Array): number {
+    const entry = this.resident.get(data);
+    if (entry !== undefined && entry.generation === this.generation) return entry.offset;
+    if (this.base + data.length * 4 + ALIGN > RESERVED + RESIDENT_BYTES) {
+      this.generation++; // everything resident is dropped
+      this.base = RESERVED;
+    }
+    this.top = this.base;
+    const offset = this.alloc(where, data.length * 4);
+    this.base = this.top;
+    this.write(offset, data);
+    this.resident.set(data, { offset, generation: this.generation });
+    return offset;
   }
 
   /**
