@@ -5,8 +5,9 @@
  */
 import type { ConvGeometry } from '../backend/backend.js';
 import { Conv2d } from '../nn/conv2d.js';
-import type { Module } from '../nn/module.js';
-import { numelOf } from '../tensor.js';
+import { checkModule, type Module } from '../nn/module.js';
+import { positiveInt } from '../ops/args.js';
+import { checkShape, numelOf } from '../tensor.js';
 
 const BYTES_PER_FLOAT = 4;
 
@@ -17,11 +18,14 @@ export function conv2dMacs(g: ConvGeometry): number {
 
 /** The number of learnable values, as PyTorch's `sum(p.numel() for p in module.parameters())`. */
 export function parameterCount(module: Module): number {
+  checkModule('parameterCount', module);
   return module.parameters().reduce((total, p) => total + p.numel, 0);
 }
 
 /** The span of a dilated kernel: `k + (k - 1)(d - 1)`. */
 export function effectiveKernelSize(kernel: number, dilation: number): number {
+  positiveInt('effectiveKernelSize', 'kernel', kernel);
+  positiveInt('effectiveKernelSize', 'dilation', dilation);
   return kernel + (kernel - 1) * (dilation - 1);
 }
 
@@ -48,7 +52,8 @@ export interface LayerCost {
  * @throws the error the forward pass would throw for that shape.
  */
 export function layerCost(module: Module, inputShape: readonly number[]): LayerCost {
-  const inputBytes = numelOf(inputShape) * BYTES_PER_FLOAT;
+  checkModule('layerCost', module);
+  const inputBytes = numelOf(checkShape('layerCost', inputShape)) * BYTES_PER_FLOAT;
   if (module instanceof Conv2d) {
     const g = module.geometry(inputShape);
     const spatial = [g.cOut, g.outH, g.outW];

@@ -5,7 +5,7 @@
  */
 import { argError, isInt, show } from '../errors.js';
 import { Conv2d } from '../nn/conv2d.js';
-import type { Module } from '../nn/module.js';
+import { checkModule, type Module } from '../nn/module.js';
 import { effectiveKernelSize } from './cost.js';
 
 /** One spatial layer as the receptive field sees it, per dimension `[h, w]`. */
@@ -31,6 +31,7 @@ export const IDENTITY_FIELD: ReceptiveField = { size: [1, 1], jump: [1, 1], star
 
 /** The spatial layers of a module in forward order (layers without a kernel, like ReLU, have none). */
 export function spatialLayers(module: Module): SpatialLayer[] {
+  checkModule('spatialLayers', module);
   if (module instanceof Conv2d) {
     return [{ kernel: module.kernelSize, stride: module.stride, dilation: module.dilation, padding: [module.sides.top, module.sides.left] }];
   }
@@ -117,6 +118,10 @@ export function formatCoverage(map: CoverageMap): string {
 
 /** A stack of `rates.length` square `kernelSize` convolutions with stride 1 and those dilations. */
 export function dilatedStack(kernelSize: number, rates: readonly number[]): SpatialLayer[] {
+  if (!isInt(kernelSize) || kernelSize < 1) throw argError('dilatedStack', `kernelSize must be a positive integer, got ${show(kernelSize)}`);
+  if (!Array.isArray(rates) || !rates.every((r) => isInt(r) && r >= 1)) {
+    throw argError('dilatedStack', `rates must be a list of positive integers, got ${show(rates)}`);
+  }
   return rates.map((r) => ({ kernel: [kernelSize, kernelSize], stride: [1, 1], dilation: [r, r], padding: [r * Math.floor(kernelSize / 2), r * Math.floor(kernelSize / 2)] }));
 }
 

@@ -4,7 +4,7 @@
  */
 import { Conv2d } from '../nn/conv2d.js';
 import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
-import type { Module } from '../nn/module.js';
+import { checkModule, type Module } from '../nn/module.js';
 import { layerCost, type LayerCost } from './cost.js';
 import { nextField, spatialLayers, IDENTITY_FIELD, type ReceptiveField } from './receptive-field.js';
 
@@ -56,6 +56,7 @@ function convArgs(module: Conv2d, outChannels: number, withGroups: boolean): str
  * @throws the error the forward pass would throw for that shape.
  */
 export function summary(model: Module, inputShape: readonly number[]): Summary {
+  checkModule('summary', model);
   const rows: SummaryRow[] = [];
   const visit = (module: Module, path: string, depth: number, shape: readonly number[], field: ReceptiveField, branch: string, indent: string): SummaryRow => {
     const children = module.namedChildren();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conv2dMacs, layerCost, parameterCount } from '../../src/analysis/cost.js';
+import { conv2dMacs, effectiveKernelSize, layerCost, parameterCount } from '../../src/analysis/cost.js';
 import { Conv2d, conv2dGeometry, DepthwiseSeparableConv2d, ReLU, Sequential } from '../../src/index.js';
 
 test('a Conv2d layer: MACs count taps on padding, bias additions apart, FLOPs = 2 MACs + bias additions', () => {
@@ -27,6 +27,13 @@ test('containers add their children up, in forward order', () => {
   assert.equal(c.macs, 25 * 8 * 3 * 9 + 25 * 8 * 9 + 25 * 4 * 8);
   assert.equal(c.biasAdditions, 25 * 8 + 25 * 8 + 25 * 4);
   assert.equal(conv2dMacs(conv2dGeometry([1, 3, 11, 11], [8, 3, 3, 3], null, { stride: 2 })), 25 * 8 * 3 * 9);
+});
+
+test('bad arguments are errors naming the function', () => {
+  assert.throws(() => layerCost({} as never, [1, 1, 4, 4]), /layerCost: expected a Module/);
+  assert.throws(() => layerCost(new Conv2d(1, 1, 1), [1, 1, -4, 4]), /layerCost: shape must hold non-negative integer sizes/);
+  assert.throws(() => parameterCount(null as never), /parameterCount: expected a Module, got null/);
+  assert.throws(() => effectiveKernelSize(3, 0), /effectiveKernelSize: dilation must be a positive integer, got 0/);
 });
 
 test('a shape the layer cannot take is the error the forward pass would give', () => {

@@ -20,6 +20,8 @@ test('size, jump and start follow r += (k_eff - 1) j, j *= s, start -= p j', () 
 test('hand-written layers are checked', () => {
   assert.throws(() => coverageMap([{ kernel: [0, 3], stride: [1, 1], dilation: [1, 1], padding: [0, 0] }]), /coverageMap: layer 0 must have kernel, stride and dilation as pairs of positive integers/);
   assert.throws(() => receptiveFields('3x3' as never), /receptiveFields: layers must be an array, got '3x3'/);
+  assert.throws(() => dilatedStack(3, [1, 0]), /dilatedStack: rates must be a list of positive integers, got \[1, 0\]/);
+  assert.throws(() => spatialLayers('conv' as never), /spatialLayers: expected a Module, got 'conv'/);
   assert.deepEqual(coverageMap([]).size, [1, 1]); // no layers: the output position is the input position
 });
 

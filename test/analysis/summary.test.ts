@@ -45,5 +45,6 @@ test('the table aligns its columns and draws the tree', () => {
 });
 
 test('an input the model cannot take is an error', () => {
+  assert.throws(() => summary({ layers: [] } as never, [1, 3, 8, 8]), /summary: expected a Module/);
   assert.throws(() => summary(model, [1, 4, 32, 32]), /conv2d: weight.shape\[1\]=3 must equal in_channels\/groups=4/);
 });
