@@ -7,7 +7,7 @@ import { conv2d as referenceConv2d } from '../reference/conv2d.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { TaskKernel, ThreadPool } from './pool.js';
-import { POSITIONS, transformedWeights } from './winograd.js';
+import { positions, transformedWeights, type TileSize } from './winograd.js';
 
 /** The knobs of the strategy choice, for tests and benchmarks; not public API. */
 export const tuning = {
@@ -40,8 +40,15 @@ const WINOGRAD_CHUNK = 64;
  */
 const WINOGRAD_MIN_CHANNELS = 24;
 const WINOGRAD_MIN_TILES = 16;
+/**
+ * Computed outputs per kept one, at most, for each tile size. F(4x4) does 36 multiplies per tile of 16
+ * outputs, F(2x2) 16 per 4, but F(4x4)'s tiles overhang small images: measured, 10x10 outputs (1.44) and
+ * DeepLab's 6x6 sub-images (1.78) run faster on F(2x2), 14x14 (1.31) on F(4x4). F(2x2) past 1.5 keeps
+ * too little of its 2.25x saving.
+ */
+const WINOGRAD_MAX_WASTE = { 4: 1.35, 2: 1.5 };
 
-export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f4';
+export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4';
 
 export function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
@@ -50,7 +57,8 @@ export function macsOf(g: ConvGeometry): number {
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
  * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 24 channels per group and
- * 16 tiles of 4x4 output on Winograd F(4x4, 3x3), unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
+ * 16 tiles on Winograd, F(4x4, 3x3) where its tiles fit the image and F(2x2, 3x3) elsewhere, unless
+ * `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
  * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
  * 4 KiB apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower), or a padded copy
  * of them; the rest on the GEMM over im2col blocks.
@@ -60,17 +68,21 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   const strideOne = g.strideH === 1 && g.strideW === 1;
   const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === g.dilationW && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
   const forced = tuning.force;
-  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne) || (forced === 'winograd-f4' && winograd)) {
+  const forcedWinograd = forced === 'winograd-f2' || forced === 'winograd-f4';
+  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne) || (forcedWinograd && winograd)) {
     return forced;
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
-  // a dilated layer splits into d x d sub-images, each of which must fill 4x4 tiles fairly
+  // a dilated layer splits into d x d sub-images, each of which must fill m x m tiles fairly
   const d = g.dilationH;
-  const tiles = g.n * d * d * Math.ceil(g.outH / d / 4) * Math.ceil(g.outW / d / 4);
-  const subFilled = g.outH >= 4 * d && g.outW >= 4 * d;
-  if (winograd && subFilled && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS && tiles >= WINOGRAD_MIN_TILES) {
-    return 'winograd-f4';
+  const tiles = (m: number) => g.n * d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m);
+  const filled = (m: number) => g.outH >= m * d && g.outW >= m * d;
+  // outputs computed per output kept: 4x4 tiles overhanging a small (sub-)image waste their multiplies
+  const waste = (m: number) => (tiles(m) * m * m) / (g.n * g.outH * g.outW);
+  if (winograd && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS) {
+    if (filled(4) && tiles(4) >= WINOGRAD_MIN_TILES && waste(4) <= WINOGRAD_MAX_WASTE[4]) return 'winograd-f4';
+    if (filled(2) && tiles(2) >= WINOGRAD_MIN_TILES && waste(2) <= WINOGRAD_MAX_WASTE[2]) return 'winograd-f2';
   }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
   return strideOne && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
@@ -95,8 +107,8 @@ interface Plan {
   packed: boolean;
   padded: { hp: number; wp: number; plane: number } | null;
   offsets: Int32Array | null;
-  /** Winograd's transform-domain rows (STRIDE floats each), and whether the input is split into sub-images. */
-  winograd?: { stride: number; split: boolean };
+  /** Winograd's transform-domain rows (STRIDE floats each), whether the input is split into sub-images, the tile size. */
+  winograd?: { stride: number; split: boolean; tile: TileSize };
   fields: Partial<Record<Param, number>>;
 }
 
@@ -111,22 +123,23 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     };
   }
   const cInG = g.cIn / g.groups;
-  if (strategy === 'winograd-f4') {
+  if (strategy === 'winograd-f2' || strategy === 'winograd-f4') {
     // a dilated convolution is d x d interleaved sub-images, each convolved as an undilated 3x3
+    const m: TileSize = strategy === 'winograd-f2' ? 2 : 4;
     const d = g.dilationH;
-    const tilesH = Math.ceil(Math.ceil(g.outH / d) / 4);
-    const tilesW = Math.ceil(Math.ceil(g.outW / d) / 4);
+    const tilesH = Math.ceil(Math.ceil(g.outH / d) / m);
+    const tilesW = Math.ceil(Math.ceil(g.outW / d) / m);
     const perSub = tilesH * tilesW;
     const tiles = d * d * perSub;
-    // the 6x6 input tiles, and the 8 columns a transform loads from the last tile of a row
-    const hp = 4 * tilesH + 2;
-    const wp = 4 * tilesW + 4;
+    // the (m + 2) x (m + 2) input tiles, and the 8 columns F(4x4)'s transform loads from the last tile of a row
+    const hp = m * tilesH + 2;
+    const wp = m * tilesW + (m === 4 ? 4 : 2);
     const subPlane = planeStride(hp * wp);
     const stride = planeStride(Math.ceil(tiles / 8) * 8 + 8);
     const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
     return {
-      kernel: 'winogradGemmTask', tasks: POSITIONS * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 2048, packed: false,
-      padded: { hp, wp, plane: d * d * subPlane }, offsets, winograd: { stride, split: d > 1 },
+      kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 2048, packed: false,
+      padded: { hp, wp, plane: d * d * subPlane }, offsets, winograd: { stride, split: d > 1, tile: m },
       fields: {
         [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
         [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.DIL]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
@@ -179,7 +192,7 @@ export function runConv2d(
   const p = plan(strategy, g);
   const where = 'conv2d';
   // Winograd's transformed weights stay in WebAssembly memory while the weights are unchanged
-  const transformed = p.winograd === undefined ? 0 : instance.keep(where, transformedWeights(g, weight));
+  const transformed = p.winograd === undefined ? 0 : instance.keep(where, transformedWeights(g, weight, p.winograd.tile));
   const mPanels = p.fields[Param.M_PANELS] ?? 0;
   const K = p.fields[Param.K] ?? 0;
   instance.reset();
@@ -199,8 +212,8 @@ export function runConv2d(
   if (p.winograd !== undefined) {
     const zeros = new Float32Array(Math.ceil(g.cOut / g.groups / 4) * 4);
     wino = {
-      v: instance.alloc(where, POSITIONS * g.n * g.cIn * p.winograd.stride * 4),
-      m: instance.alloc(where, POSITIONS * g.n * g.cOut * p.winograd.stride * 4),
+      v: instance.alloc(where, positions(p.winograd.tile) * g.n * g.cIn * p.winograd.stride * 4),
+      m: instance.alloc(where, positions(p.winograd.tile) * g.n * g.cOut * p.winograd.stride * 4),
       u: transformed,
       zero: instance.alloc(where, zeros.length * 4),
     };
@@ -230,8 +243,9 @@ export function runConv2d(
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
   if (p.padded !== null && !inPlace) pool.run(p.winograd?.split === true ? 'winogradSplitTask' : 'padTask', params, g.n * g.cIn, parallel);
-  if (wino !== null) pool.run('winogradInputTask', params, g.n * g.cIn, parallel);
+  const small = p.winograd?.tile === 2;
+  if (wino !== null) pool.run(small ? 'winograd2InputTask' : 'winogradInputTask', params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
-  if (wino !== null) pool.run('winogradOutputTask', params, g.n * g.cOut, parallel);
+  if (wino !== null) pool.run(small ? 'winograd2OutputTask' : 'winogradOutputTask', params, g.n * g.cOut, parallel);
   instance.readInto(outputAt, output);
 }

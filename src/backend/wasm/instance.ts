@@ -18,6 +18,8 @@ export interface KernelExports {
   winogradInputTask(params: number, task: number, worker: number): void;
   winogradGemmTask(params: number, task: number, worker: number): void;
   winogradOutputTask(params: number, task: number, worker: number): void;
+  winograd2InputTask(params: number, task: number, worker: number): void;
+  winograd2OutputTask(params: number, task: number, worker: number): void;
   packWeights(params: number, weight: number, bias: number): void;
 }
 

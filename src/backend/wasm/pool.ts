@@ -22,7 +22,10 @@ const LEFT = 8; // workers that have left the current run; the caller returns on
 const WORDS = 16;
 
 /** Kernels a task can run, by index into the control word KERNEL. */
-export const TASK_KERNELS = ['gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask', 'winogradSplitTask', 'winogradInputTask', 'winogradGemmTask', 'winogradOutputTask'] as const;
+export const TASK_KERNELS = [
+  'gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask',
+  'winogradSplitTask', 'winogradInputTask', 'winogradGemmTask', 'winogradOutputTask', 'winograd2InputTask', 'winograd2OutputTask',
+] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 
 // The worker's script, run with `eval` so that it needs no file of its own next to the bundle.
