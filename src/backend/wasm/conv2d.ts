@@ -200,7 +200,8 @@ export function runConv2d(
   // An unpadded stride-1 input goes straight into its planes, at the plane stride the direct kernel wants.
   const inPlace = p.kernel === 'gemmDirectTask' && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
   const inputAt = inPlace ? 0 : instance.alloc(where, input.length * 4);
-  const weightAt = instance.alloc(where, weight.length * 4);
+  // Winograd reads only its transformed weights; the other kernels read the weights as given or packed
+  const weightAt = p.winograd === undefined ? instance.alloc(where, weight.length * 4) : 0;
   const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
   const packedAt = p.packed ? instance.alloc(where, g.groups * mPanels * K * 16) : weightAt;
   const packedBiasAt = p.packed ? instance.alloc(where, g.groups * mPanels * 16) : biasAt;
@@ -225,7 +226,7 @@ export function runConv2d(
   } else {
     instance.write(inputAt, input);
   }
-  instance.write(weightAt, weight);
+  if (p.winograd === undefined) instance.write(weightAt, weight);
   if (bias !== null) instance.write(biasAt, bias);
   if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
 
