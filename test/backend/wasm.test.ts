@@ -35,7 +35,7 @@ function randomCase() {
 }
 
 test('every strategy matches the reference kernel, on one thread and on two, bit for bit across thread counts', () => {
-  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise', 'winograd-f4', 'winograd-f2'];
+  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise', 'winograd-f6', 'winograd-f4', 'winograd-f2'];
   let checked = 0;
   for (let i = 0; i < 150; i++) {
     const c = randomCase();
@@ -95,12 +95,15 @@ test('Winograd transforms of weights are reused, but never once the weights have
   const conv = new Conv2d(32, 32, 3, { padding: 1, generator: g });
   const run = () => withWasm({ force: 'winograd-f4', tinyMacs: 0 }, 1, () => conv.forward(x));
   const runSmall = () => withWasm({ force: 'winograd-f2', tinyMacs: 0 }, 1, () => conv.forward(x));
+  const runLarge = () => withWasm({ force: 'winograd-f6', tinyMacs: 0 }, 1, () => conv.forward(x));
   const first = run();
   assert.deepEqual(run().data, first.data);
   const small = runSmall();
+  const large = runLarge();
   conv.weight.data[5] += 1; // in place, as a training step would
   const changed = run();
   assert.notDeepEqual(runSmall().data, small.data, 'F(2x2) uses the changed weights too');
+  assert.notDeepEqual(runLarge().data, large.data, 'F(6x6) uses the changed weights too');
   setBackend('reference');
   const expected = conv.forward(x);
   changed.data.forEach((v, j) => assert.ok(Math.abs(v - expected.data[j]) <= 1e-4 * 10, `element ${j}: ${v} vs ${expected.data[j]}`));
@@ -133,8 +136,9 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }), 'winograd-f2'); // 4 tiles of 4x4, 16 of 2x2
   assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1 }), 'gemm-im2col'); // 9 tiles of 2x2: too few; K = 4608
   assert.equal(pick([4, 128, 10, 10], [128, 128, 3, 3], { padding: 1 }), 'winograd-f2'); // 4x4 tiles would compute 1.44x the outputs
-  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'winograd-f2'); // 36 sub-images of 6x6 outputs
-  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 1 }), 'winograd-f4');
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'winograd-f6'); // 36 sub-images of 6x6 outputs
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 1 }), 'winograd-f6');
+  assert.equal(pick([1, 1024, 33, 33], [256, 1024, 3, 3], { padding: 1 }), 'winograd-f4'); // F(6x6) loses precision past 512
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 12, dilation: 12 }), 'gemm-im2col'); // sub-images of 3x3: too small; K = 2304
   assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'gemm-direct'); // 16 channels a group
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');

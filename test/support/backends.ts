@@ -17,6 +17,7 @@ export const CONFIGS: readonly Config[] = [
   { name: 'wasm', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0 } },
   { name: 'wasm-winograd-f4', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f4' } },
   { name: 'wasm-winograd-f2', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f2' } },
+  { name: 'wasm-winograd-f6', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f6' } },
 ];
 
 /** Runs `fn` under `config`, restoring the backend and the knobs after. */

@@ -41,14 +41,21 @@ const WINOGRAD_CHUNK = 64;
 const WINOGRAD_MIN_CHANNELS = 24;
 const WINOGRAD_MIN_TILES = 16;
 /**
- * Computed outputs per kept one, at most, for each tile size. F(4x4) does 36 multiplies per tile of 16
- * outputs, F(2x2) 16 per 4, but F(4x4)'s tiles overhang small images: measured, 10x10 outputs (1.44) and
- * DeepLab's 6x6 sub-images (1.78) run faster on F(2x2), 14x14 (1.31) on F(4x4). F(2x2) past 1.5 keeps
- * too little of its 2.25x saving.
+ * Computed outputs per kept one, at most, for each tile size: large tiles overhang small images.
+ * Measured: 10x10 outputs (1.44 for 4x4 tiles) run faster on F(2x2), 14x14 (1.31) on F(4x4); F(2x2)
+ * past 1.5 keeps too little of its 2.25x saving.
  */
-const WINOGRAD_MAX_WASTE = { 4: 1.35, 2: 1.5 };
+const WINOGRAD_MAX_WASTE: Record<TileSize, number> = { 6: 1.35, 4: 1.35, 2: 1.5 };
+/**
+ * Multiplies per output relative to one per tap (F(m x m): (m + 2)^2 per m^2), F(6x6)'s raised 12% for
+ * its heavier transforms (measured: even with F(4x4) at 56x56 and 28x28, ahead at 33x33, and 1.7x ahead
+ * on DeepLab's 6x6 sub-images, where 4x4 tiles waste 44%).
+ */
+const WINOGRAD_COST: Record<TileSize, number> = { 6: (64 / 36) * 1.12, 4: 36 / 16, 2: 16 / 4 };
+/** F(6x6, 3x3) keeps within 1e-4 up to this many input channels per group (2.4e-5 at 512, 5.1e-5 at 1024). */
+const WINOGRAD_F6_MAX_CHANNELS = 512;
 
-export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4';
+export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4' | 'winograd-f6';
 
 export function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
@@ -57,8 +64,8 @@ export function macsOf(g: ConvGeometry): number {
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
  * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 24 channels per group and
- * 16 tiles on Winograd, F(4x4, 3x3) where its tiles fit the image and F(2x2, 3x3) elsewhere, unless
- * `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
+ * 16 tiles on Winograd, F(6x6, 3x3), F(4x4, 3x3) or F(2x2, 3x3), whichever does the fewest multiplies
+ * per kept output, unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
  * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
  * 4 KiB apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower), or a padded copy
  * of them; the rest on the GEMM over im2col blocks.
@@ -68,25 +75,34 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   const strideOne = g.strideH === 1 && g.strideW === 1;
   const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === g.dilationW && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
   const forced = tuning.force;
-  const forcedWinograd = forced === 'winograd-f2' || forced === 'winograd-f4';
+  const forcedWinograd = forced === 'winograd-f2' || forced === 'winograd-f4' || forced === 'winograd-f6';
   if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne) || (forcedWinograd && winograd)) {
     return forced;
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
-  // a dilated layer splits into d x d sub-images, each of which must fill m x m tiles fairly
+  // a dilated layer splits into d x d sub-images, each covered by m x m tiles
   const d = g.dilationH;
-  const tiles = (m: number) => g.n * d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m);
-  const filled = (m: number) => g.outH >= m * d && g.outW >= m * d;
+  const tiles = (m: TileSize) => g.n * d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m);
   // outputs computed per output kept: 4x4 tiles overhanging a small (sub-)image waste their multiplies
-  const waste = (m: number) => (tiles(m) * m * m) / (g.n * g.outH * g.outW);
+  const waste = (m: TileSize) => (tiles(m) * m * m) / (g.n * g.outH * g.outW);
   if (winograd && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS) {
-    if (filled(4) && tiles(4) >= WINOGRAD_MIN_TILES && waste(4) <= WINOGRAD_MAX_WASTE[4]) return 'winograd-f4';
-    if (filled(2) && tiles(2) >= WINOGRAD_MIN_TILES && waste(2) <= WINOGRAD_MAX_WASTE[2]) return 'winograd-f2';
+    // the tile size with the fewest multiplies per kept output, among those that fit
+    const fits = (m: TileSize) => tiles(m) >= WINOGRAD_MIN_TILES && waste(m) <= WINOGRAD_MAX_WASTE[m]
+      && (m !== 6 || g.cIn / g.groups <= WINOGRAD_F6_MAX_CHANNELS);
+    const best = ([6, 4, 2] as const).filter(fits).sort((a, b) => waste(a) * WINOGRAD_COST[a] - waste(b) * WINOGRAD_COST[b])[0];
+    if (best !== undefined) return `winograd-f${best}`;
   }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
   return strideOne && K <= DIRECT_MAX_K ? 'gemm-direct' : 'gemm-im2col';
 }
+
+/** Winograd's input and output transform kernels for each tile size. */
+const TRANSFORMS: Record<TileSize, { input: TaskKernel; output: TaskKernel }> = {
+  2: { input: 'winograd2InputTask', output: 'winograd2OutputTask' },
+  4: { input: 'winogradInputTask', output: 'winogradOutputTask' },
+  6: { input: 'winograd6InputTask', output: 'winograd6OutputTask' },
+};
 
 /** Blocks of output channels per GEMM tile: enough tasks (8) to share among threads, in panels of 4. */
 function channelBlocks(g: ConvGeometry, tiles: number, mPanels: number): number {
@@ -123,9 +139,9 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     };
   }
   const cInG = g.cIn / g.groups;
-  if (strategy === 'winograd-f2' || strategy === 'winograd-f4') {
+  if (strategy === 'winograd-f2' || strategy === 'winograd-f4' || strategy === 'winograd-f6') {
     // a dilated convolution is d x d interleaved sub-images, each convolved as an undilated 3x3
-    const m: TileSize = strategy === 'winograd-f2' ? 2 : 4;
+    const m: TileSize = strategy === 'winograd-f2' ? 2 : strategy === 'winograd-f4' ? 4 : 6;
     const d = g.dilationH;
     const tilesH = Math.ceil(Math.ceil(g.outH / d) / m);
     const tilesW = Math.ceil(Math.ceil(g.outW / d) / m);
@@ -138,7 +154,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const stride = planeStride(Math.ceil(tiles / 8) * 8 + 8);
     const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
     return {
-      kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 2048, packed: false,
+      kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 4096, packed: false,
       padded: { hp, wp, plane: d * d * subPlane }, offsets, winograd: { stride, split: d > 1, tile: m },
       fields: {
         [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
@@ -244,9 +260,8 @@ export function runConv2d(
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
   if (p.padded !== null && !inPlace) pool.run(p.winograd?.split === true ? 'winogradSplitTask' : 'padTask', params, g.n * g.cIn, parallel);
-  const small = p.winograd?.tile === 2;
-  if (wino !== null) pool.run(small ? 'winograd2InputTask' : 'winogradInputTask', params, g.n * g.cIn, parallel);
+  if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
-  if (wino !== null) pool.run(small ? 'winograd2OutputTask' : 'winogradOutputTask', params, g.n * g.cOut, parallel);
+  if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
   instance.readInto(outputAt, output);
 }

@@ -20,6 +20,8 @@ export interface KernelExports {
   winogradOutputTask(params: number, task: number, worker: number): void;
   winograd2InputTask(params: number, task: number, worker: number): void;
   winograd2OutputTask(params: number, task: number, worker: number): void;
+  winograd6InputTask(params: number, task: number, worker: number): void;
+  winograd6OutputTask(params: number, task: number, worker: number): void;
   packWeights(params: number, weight: number, bias: number): void;
 }
 

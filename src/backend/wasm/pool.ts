@@ -25,6 +25,7 @@ const WORDS = 16;
 export const TASK_KERNELS = [
   'gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask',
   'winogradSplitTask', 'winogradInputTask', 'winogradGemmTask', 'winogradOutputTask', 'winograd2InputTask', 'winograd2OutputTask',
+  'winograd6InputTask', 'winograd6OutputTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * The weight side of Winograd F(2x2, 3x3) and F(4x4, 3x3): U = G g G^T per (output, input channel),
+ * The weight side of Winograd F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3): U = G g G^T per (output, input channel),
  * computed in float64 and packed as the transform-domain GEMMs' A operand, cached per weight array. A
  * cached transform is reused only while the weights still equal the snapshot taken with it, so a weight
  * changed in place (through `loadStateDict`, or by writing to `tensor.data`) is never used stale.
@@ -7,7 +7,7 @@
 import type { ConvGeometry } from '../backend.js';
 
 /** Output tile size: F(m x m, 3x3). */
-export type TileSize = 2 | 4;
+export type TileSize = 2 | 4 | 6;
 
 /** G for each tile size (Lavin and Gray, 2016): (m + 2) x 3. */
 const G: Record<TileSize, number[][]> = {
@@ -23,6 +23,16 @@ const G: Record<TileSize, number[][]> = {
     [-1 / 6, 1 / 6, -1 / 6],
     [1 / 24, 1 / 12, 1 / 6],
     [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+  6: [
+    [1, 0, 0],
+    [-2 / 9, -2 / 9, -2 / 9],
+    [-2 / 9, 2 / 9, -2 / 9],
+    [1 / 90, 1 / 45, 2 / 45],
+    [1 / 90, -1 / 45, 2 / 45],
+    [32 / 45, 16 / 45, 8 / 45],
+    [32 / 45, -16 / 45, 8 / 45],
     [0, 0, 1],
   ],
 };

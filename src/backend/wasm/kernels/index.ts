@@ -5,4 +5,7 @@
 
 export { gemmDirectTask, gemmIm2colTask, padTask, packWeights } from './gemm';
 export { depthwiseTask } from './depthwise';
-export { winogradSplitTask, winogradInputTask, winogradGemmTask, winogradOutputTask, winograd2InputTask, winograd2OutputTask } from './winograd';
+export {
+  winogradSplitTask, winogradInputTask, winogradGemmTask, winogradOutputTask, winograd2InputTask, winograd2OutputTask,
+  winograd6InputTask, winograd6OutputTask,
+} from './winograd';

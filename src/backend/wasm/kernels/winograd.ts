@@ -351,3 +351,117 @@ export function winograd2OutputTask(params: usize, task: i32, worker: i32): void
     }
   }
 }
+
+// F(6x6, 3x3): 6x6 output tiles from 8x8 input tiles, 64 transform positions, 3.1x fewer multiplies
+// than the direct sum: the choice for large images, and for dilated layers whose sub-images are 6 wide.
+
+// 1-D F(6, 3) input transform B^T d of eight values at p, p + step, ..., written at q, q + qStep, ...
+// @ts-ignore: decorator
+@inline function inputTransform6(p: usize, step: usize, q: usize, qStep: usize): void {
+  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
+  const d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step), d6 = v128.load(p + 6 * step), d7 = v128.load(p + 7 * step);
+  const c21_4 = f32x4.splat(5.25), c17_4 = f32x4.splat(4.25), c5_4 = f32x4.splat(1.25), c5_2 = f32x4.splat(2.5);
+  const half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2), four = f32x4.splat(4), five = f32x4.splat(5);
+  v128.store(q, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(c21_4, f32x4.sub(d4, d2))));
+  let a = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(c17_4, d4));
+  let b = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(c17_4, d3));
+  v128.store(q + qStep, f32x4.add(a, b));
+  v128.store(q + 2 * qStep, f32x4.sub(a, b));
+  a = f32x4.sub(fma(d6, quarter, d2), f32x4.mul(c5_4, d4));
+  b = f32x4.add(f32x4.sub(f32x4.mul(half, d1), f32x4.mul(c5_2, d3)), f32x4.mul(two, d5));
+  v128.store(q + 3 * qStep, f32x4.add(a, b));
+  v128.store(q + 4 * qStep, f32x4.sub(a, b));
+  a = f32x4.sub(fma(d6, four, d2), f32x4.mul(five, d4));
+  b = f32x4.add(f32x4.sub(f32x4.mul(two, d1), f32x4.mul(c5_2, d3)), f32x4.mul(half, d5));
+  v128.store(q + 5 * qStep, f32x4.add(a, b));
+  v128.store(q + 6 * qStep, f32x4.sub(a, b));
+  v128.store(q + 7 * qStep, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(c21_4, f32x4.sub(d3, d5))));
+}
+
+// 1-D F(6, 3) output transform A^T m of eight values at p, p + step, ..., six results at q, q + qStep, ...
+// @ts-ignore: decorator
+@inline function outputTransform6(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
+  const m0 = v128.load(p), m1 = v128.load(p + step), m2 = v128.load(p + 2 * step), m3 = v128.load(p + 3 * step);
+  const m4 = v128.load(p + 4 * step), m5 = v128.load(p + 5 * step), m6 = v128.load(p + 6 * step), m7 = v128.load(p + 7 * step);
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
+  v128.store(q, f32x4.add(bias, f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, s56))));
+  v128.store(q + qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(2), d34), f32x4.mul(f32x4.splat(0.5), d56))));
+  v128.store(q + 2 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(4), s34), f32x4.mul(f32x4.splat(0.25), s56))));
+  v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), f32x4.mul(f32x4.splat(0.125), d56))));
+  v128.store(q + 4 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(16), s34), f32x4.mul(f32x4.splat(0.0625), s56))));
+  v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56)), m7)));
+}
+
+// Task: image n, input channel c, as winogradInputTask for F(6x6, 3x3).
+export function winograd6InputTask(params: usize, task: i32, worker: i32): void {
+  const cIn = P.param(params, P.C_IN);
+  const n = task / cIn;
+  const c = task % cIn;
+  const tiles = P.param(params, P.TILES_N);
+  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
+  const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
+  const xyBytes = <usize>(P.param(params, P.N) * cIn) * rowBytes;
+  // scratch: the tile cursor, the lanes' corners, the tile as [row][column] of lane vectors, B^T d
+  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const corners = cursor + 16;
+  const dt = cursor + 32;
+  const bd = dt + 1024;
+  const wpBytes = <usize>P.param(params, P.WP) << 2;
+  memory.fill(cursor, 0, 16);
+  for (let t = 0; t < tiles; t += 4) {
+    laneCorners(params, cursor, corners, plane, t, 6);
+    const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
+    for (let r = 0; r < 8; r++) {
+      const o = <usize>r * wpBytes;
+      const row = dt + <usize>(r * 128);
+      transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
+      transpose4(v128.load(p0 + o, 16), v128.load(p1 + o, 16), v128.load(p2 + o, 16), v128.load(p3 + o, 16), row + 64);
+    }
+    for (let r = 0; r < 8; r++) inputTransform6(dt + <usize>(r * 128), 16, bd + <usize>(r * 128), 16);
+    const out = v + (<usize>t << 2);
+    for (let x = 0; x < 8; x++) inputTransform6(bd + <usize>(x * 16), 128, out + <usize>x * xyBytes, 8 * xyBytes);
+  }
+}
+
+// Task: image n, output channel co, as winogradOutputTask for F(6x6, 3x3).
+export function winograd6OutputTask(params: usize, task: i32, worker: i32): void {
+  const cOut = P.param(params, P.C_OUT);
+  const n = task / cOut;
+  const co = task % cOut;
+  const outH = P.param(params, P.OUT_H);
+  const outW = P.param(params, P.OUT_W);
+  const d = P.param(params, P.DIL);
+  const tiles = P.param(params, P.TILES_N);
+  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
+  const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
+  const xyBytes = <usize>(P.param(params, P.N) * cOut) * rowBytes;
+  const biasAt = <usize>P.param(params, P.BIAS);
+  const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
+  const zero = f32x4.splat(0);
+  const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
+  // scratch: the tile cursor, the lanes' output origins, M's 64 lane vectors, A^T m (6 x 8), Y (6 x 6)
+  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const origins = cursor + 16;
+  const mt = origins + 32;
+  const am = mt + 1024;
+  const y = am + 768;
+  memory.fill(cursor, 0, 16);
+  for (let t = 0; t < tiles; t += 4) {
+    laneOrigins(params, cursor, origins, t, 6);
+    for (let xy = 0; xy < 64; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
+    for (let x = 0; x < 8; x++) outputTransform6(mt + <usize>(x * 16), 128, am + <usize>(x * 16), 128, zero);
+    for (let i = 0; i < 6; i++) outputTransform6(am + <usize>(i * 128), 16, y + <usize>(i * 96), 16, bias);
+    for (let l = 0; l < 4 && t + l < tiles; l++) {
+      const oy = load<i32>(origins + (<usize>l << 3));
+      const ox = load<i32>(origins + (<usize>l << 3), 4);
+      for (let i = 0; i < 6; i++) {
+        if (oy + d * i >= outH) break;
+        const dst = out + (<usize>((oy + d * i) * outW + ox) << 2);
+        for (let j = 0; j < 6 && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(y + <usize>(i * 96 + j * 16 + l * 4)));
+      }
+    }
+  }
+}
