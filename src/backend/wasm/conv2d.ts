@@ -100,7 +100,7 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
 /** Winograd's input and output transform kernels for each tile size. */
 const TRANSFORMS: Record<TileSize, { input: TaskKernel; output: TaskKernel }> = {
   2: { input: 'winograd2InputTask', output: 'winograd2OutputTask' },
-  4: { input: 'winogradInputTask', output: 'winogradOutputTask' },
+  4: { input: 'winograd4InputTask', output: 'winograd4OutputTask' },
   6: { input: 'winograd6InputTask', output: 'winograd6OutputTask' },
 };
 

@@ -15,9 +15,9 @@ export interface KernelExports {
   padTask(params: number, task: number, worker: number): void;
   depthwiseTask(params: number, task: number, worker: number): void;
   winogradSplitTask(params: number, task: number, worker: number): void;
-  winogradInputTask(params: number, task: number, worker: number): void;
+  winograd4InputTask(params: number, task: number, worker: number): void;
   winogradGemmTask(params: number, task: number, worker: number): void;
-  winogradOutputTask(params: number, task: number, worker: number): void;
+  winograd4OutputTask(params: number, task: number, worker: number): void;
   winograd2InputTask(params: number, task: number, worker: number): void;
   winograd2OutputTask(params: number, task: number, worker: number): void;
   winograd6InputTask(params: number, task: number, worker: number): void;

@@ -24,7 +24,7 @@ const WORDS = 16;
 /** Kernels a task can run, by index into the control word KERNEL. */
 export const TASK_KERNELS = [
   'gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask',
-  'winogradSplitTask', 'winogradInputTask', 'winogradGemmTask', 'winogradOutputTask', 'winograd2InputTask', 'winograd2OutputTask',
+  'winogradSplitTask', 'winograd4InputTask', 'winogradGemmTask', 'winograd4OutputTask', 'winograd2InputTask', 'winograd2OutputTask',
   'winograd6InputTask', 'winograd6OutputTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];

@@ -6,6 +6,6 @@
 export { gemmDirectTask, gemmIm2colTask, padTask, packWeights } from './gemm';
 export { depthwiseTask } from './depthwise';
 export {
-  winogradSplitTask, winogradInputTask, winogradGemmTask, winogradOutputTask, winograd2InputTask, winograd2OutputTask,
+  winogradSplitTask, winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
   winograd6InputTask, winograd6OutputTask,
 } from './winograd';

@@ -15,9 +15,9 @@ import { zeroFloats } from './plane';
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-// 1-D input transform B^T d of six values (vectors) at p, p + step, ..., written at q, q + qStep, ...
+// 1-D F(4, 3) input transform B^T d of six values (vectors) at p, p + step, ..., written at q, q + qStep, ...
 // @ts-ignore: decorator
-@inline function inputTransform(p: usize, step: usize, q: usize, qStep: usize): void {
+@inline function inputTransform4(p: usize, step: usize, q: usize, qStep: usize): void {
   const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step);
   const d3 = v128.load(p + 3 * step), d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step);
   const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
@@ -33,9 +33,9 @@ import { zeroFloats } from './plane';
   v128.store(q + 5 * qStep, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
 }
 
-// 1-D output transform A^T m of six values (vectors) at p, p + step, ..., four results at q, q + qStep, ...
+// 1-D F(4, 3) output transform A^T m of six values (vectors) at p, p + step, ..., four results at q, q + qStep, ...
 // @ts-ignore: decorator
-@inline function outputTransform(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
+@inline function outputTransform4(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
   const m0 = v128.load(p), m1 = v128.load(p + step), m2 = v128.load(p + 2 * step);
   const m3 = v128.load(p + 3 * step), m4 = v128.load(p + 4 * step), m5 = v128.load(p + 5 * step);
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
@@ -142,46 +142,6 @@ export function winogradSplitTask(params: usize, task: i32, worker: i32): void {
   }
 }
 
-// Task: image n, input channel c. V[xy][n][c][t] = (B^T d_t B)[xy] for every tile t of the channel.
-export function winogradInputTask(params: usize, task: i32, worker: i32): void {
-  const cIn = P.param(params, P.C_IN);
-  const n = task / cIn;
-  const c = task % cIn;
-  const images = P.param(params, P.N);
-  const wp = P.param(params, P.WP);
-  const tiles = P.param(params, P.TILES_N);
-  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
-  const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
-  const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
-  const xyBytes = <usize>(images * cIn) * rowBytes; // from one tile position's rows to the next
-  // scratch: the tile cursor, the four lanes' tile corners, the tile as [row][column] of lane vectors
-  // (36 x 16 bytes), then B^T d as [row][column]
-  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const corners = cursor + 16;
-  const dt = cursor + 32;
-  const bd = dt + 576;
-  const wpBytes = <usize>wp << 2;
-  memory.fill(cursor, 0, 16);
-  for (let t = 0; t < tiles; t += 4) {
-    laneCorners(params, cursor, corners, plane, t, 4);
-    const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
-    for (let r = 0; r < 6; r++) {
-      const o = <usize>r * wpBytes;
-      const row = dt + <usize>(r * 96);
-      transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
-      const e0 = v128.load(p0 + o, 16), e1 = v128.load(p1 + o, 16), e2 = v128.load(p2 + o, 16), e3 = v128.load(p3 + o, 16);
-      const s01 = v128.shuffle<f32>(e0, e1, 0, 4, 1, 5);
-      const s23 = v128.shuffle<f32>(e2, e3, 0, 4, 1, 5);
-      v128.store(row, v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), 64);
-      v128.store(row, v128.shuffle<f32>(s01, s23, 2, 3, 6, 7), 80);
-    }
-    // columns of each row, then rows of each column
-    for (let r = 0; r < 6; r++) inputTransform(dt + <usize>(r * 96), 16, bd + <usize>(r * 96), 16);
-    const out = v + (<usize>t << 2);
-    for (let x = 0; x < 6; x++) inputTransform(bd + <usize>(x * 16), 96, out + <usize>x * xyBytes, 6 * xyBytes);
-  }
-}
-
 // Task: (tile position xy, image n, group g, chunk of tiles): M[xy][n][g's channels] = U[xy][g] V[xy][n][g's channels].
 export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const images = P.param(params, P.N);
@@ -213,54 +173,6 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   }
 }
 
-// Task: image n, output channel co. Output tiles = A^T M_t A + bias, cut at the image's edge.
-export function winogradOutputTask(params: usize, task: i32, worker: i32): void {
-  const cOut = P.param(params, P.C_OUT);
-  const n = task / cOut;
-  const co = task % cOut;
-  const images = P.param(params, P.N);
-  const outH = P.param(params, P.OUT_H);
-  const outW = P.param(params, P.OUT_W);
-  const d = P.param(params, P.DIL);
-  const tiles = P.param(params, P.TILES_N);
-  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
-  const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
-  const xyBytes = <usize>(images * cOut) * rowBytes;
-  const biasAt = <usize>P.param(params, P.BIAS);
-  const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
-  const zero = f32x4.splat(0);
-  const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
-  // scratch: the tile cursor, the lanes' output corners (row, column), M's 36 lane vectors as
-  // [row][column], A^T m as [4 rows][6 columns], Y as [4][4], the lanes' rows
-  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const corners = cursor + 16;
-  const mt = corners + 32;
-  const am = mt + 576;
-  const y = am + 384;
-  const rows = y + 256;
-  memory.fill(cursor, 0, 16);
-  for (let t = 0; t < tiles; t += 4) {
-    laneOrigins(params, cursor, corners, t, 4);
-    for (let xy = 0; xy < 36; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
-    for (let x = 0; x < 6; x++) outputTransform(mt + <usize>(x * 16), 96, am + <usize>(x * 16), 96, zero);
-    for (let i = 0; i < 4; i++) outputTransform(am + <usize>(i * 96), 16, y + <usize>(i * 64), 16, bias);
-    for (let i = 0; i < 4; i++) {
-      // lanes are tiles: transpose so that each tile's output row i is one vector
-      const yi = y + <usize>(i * 64);
-      transpose4(v128.load(yi), v128.load(yi, 16), v128.load(yi, 32), v128.load(yi, 48), rows);
-      for (let l = 0; l < 4 && t + l < tiles; l++) {
-        const oy = load<i32>(corners + (<usize>l << 3)) + d * i;
-        const ox = load<i32>(corners + (<usize>l << 3), 4);
-        if (oy >= outH) continue;
-        const dst = out + (<usize>(oy * outW + ox) << 2);
-        const src = rows + <usize>(l * 16);
-        if (d == 1 && ox + 4 <= outW) v128.store(dst, v128.load(src));
-        else for (let j = 0; j < 4 && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(src + (<usize>j << 2)));
-      }
-    }
-  }
-}
-
 // F(2x2, 3x3): 2x2 output tiles from 4x4 input tiles, 16 transform positions. Fewer multiplies saved
 // (2.25x) but cheap transforms and a quarter of F(4x4)'s tile waste: the choice for small images.
 
@@ -282,77 +194,7 @@ export function winogradOutputTask(params: usize, task: i32, worker: i32): void 
   v128.store(q + qStep, f32x4.add(bias, f32x4.sub(f32x4.sub(m1, m2), m3)));
 }
 
-// Task: image n, input channel c, as winogradInputTask for F(2x2, 3x3).
-export function winograd2InputTask(params: usize, task: i32, worker: i32): void {
-  const cIn = P.param(params, P.C_IN);
-  const n = task / cIn;
-  const c = task % cIn;
-  const tiles = P.param(params, P.TILES_N);
-  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
-  const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
-  const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
-  const xyBytes = <usize>(P.param(params, P.N) * cIn) * rowBytes;
-  // scratch: the tile cursor, the lanes' corners, the tile as [row][column] of lane vectors, B^T d
-  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const corners = cursor + 16;
-  const dt = cursor + 32;
-  const bd = dt + 256;
-  const wpBytes = <usize>P.param(params, P.WP) << 2;
-  memory.fill(cursor, 0, 16);
-  for (let t = 0; t < tiles; t += 4) {
-    laneCorners(params, cursor, corners, plane, t, 2);
-    const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
-    for (let r = 0; r < 4; r++) {
-      const o = <usize>r * wpBytes;
-      transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), dt + <usize>(r * 64));
-    }
-    for (let r = 0; r < 4; r++) inputTransform2(dt + <usize>(r * 64), 16, bd + <usize>(r * 64), 16);
-    const out = v + (<usize>t << 2);
-    for (let x = 0; x < 4; x++) inputTransform2(bd + <usize>(x * 16), 64, out + <usize>x * xyBytes, 4 * xyBytes);
-  }
-}
-
-// Task: image n, output channel co, as winogradOutputTask for F(2x2, 3x3).
-export function winograd2OutputTask(params: usize, task: i32, worker: i32): void {
-  const cOut = P.param(params, P.C_OUT);
-  const n = task / cOut;
-  const co = task % cOut;
-  const outH = P.param(params, P.OUT_H);
-  const outW = P.param(params, P.OUT_W);
-  const d = P.param(params, P.DIL);
-  const tiles = P.param(params, P.TILES_N);
-  const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
-  const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
-  const xyBytes = <usize>(P.param(params, P.N) * cOut) * rowBytes;
-  const biasAt = <usize>P.param(params, P.BIAS);
-  const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
-  const zero = f32x4.splat(0);
-  const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
-  // scratch: the tile cursor, the lanes' output origins, M's 16 lane vectors, A^T m (2 x 4), Y (2 x 2)
-  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const origins = cursor + 16;
-  const mt = origins + 32;
-  const am = mt + 256;
-  const y = am + 128;
-  memory.fill(cursor, 0, 16);
-  for (let t = 0; t < tiles; t += 4) {
-    laneOrigins(params, cursor, origins, t, 2);
-    for (let xy = 0; xy < 16; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
-    for (let x = 0; x < 4; x++) outputTransform2(mt + <usize>(x * 16), 64, am + <usize>(x * 16), 64, zero);
-    for (let i = 0; i < 2; i++) outputTransform2(am + <usize>(i * 64), 16, y + <usize>(i * 32), 16, bias);
-    for (let l = 0; l < 4 && t + l < tiles; l++) {
-      const oy = load<i32>(origins + (<usize>l << 3));
-      const ox = load<i32>(origins + (<usize>l << 3), 4);
-      for (let i = 0; i < 2; i++) {
-        if (oy + d * i >= outH) break;
-        const dst = out + (<usize>((oy + d * i) * outW + ox) << 2);
-        for (let j = 0; j < 2 && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(y + <usize>(i * 32 + j * 16 + l * 4)));
-      }
-    }
-  }
-}
-
-// F(6x6, 3x3): 6x6 output tiles from 8x8 input tiles, 64 transform positions, 3.1x fewer multiplies
+// F(6x6, 3x3): 6x6 output tiles from 8x8 input tiles, 64 transform positions, 5.1x fewer multiplies
 // than the direct sum: the choice for large images, and for dilated layers whose sub-images are 6 wide.
 
 // 1-D F(6, 3) input transform B^T d of eight values at p, p + step, ..., written at q, q + qStep, ...
@@ -394,8 +236,42 @@ export function winograd2OutputTask(params: usize, task: i32, worker: i32): void
   v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56)), m7)));
 }
 
-// Task: image n, input channel c, as winogradInputTask for F(6x6, 3x3).
-export function winograd6InputTask(params: usize, task: i32, worker: i32): void {
+// The 1-D transforms of F(m, 3); m is a constant wherever these are inlined, so the choice folds away.
+// @ts-ignore: decorator
+@inline function inputTransformOf(m: i32, p: usize, step: usize, q: usize, qStep: usize): void {
+  if (m == 2) inputTransform2(p, step, q, qStep);
+  else if (m == 4) inputTransform4(p, step, q, qStep);
+  else inputTransform6(p, step, q, qStep);
+}
+
+// @ts-ignore: decorator
+@inline function outputTransformOf(m: i32, p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
+  if (m == 2) outputTransform2(p, step, q, qStep, bias);
+  else if (m == 4) outputTransform4(p, step, q, qStep, bias);
+  else outputTransform6(p, step, q, qStep, bias);
+}
+
+// Row o (a byte offset) of the four lanes' input tiles, m + 2 columns, as lane vectors at `row`: a
+// transpose of the first four columns, then columns 4-5 (F(4x4)) or 4-7 (F(6x6)) of the next load.
+// @ts-ignore: decorator
+@inline function tileRow(m: i32, p0: usize, p1: usize, p2: usize, p3: usize, o: usize, row: usize): void {
+  transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
+  if (m == 4) {
+    const s01 = v128.shuffle<f32>(v128.load(p0 + o, 16), v128.load(p1 + o, 16), 0, 4, 1, 5);
+    const s23 = v128.shuffle<f32>(v128.load(p2 + o, 16), v128.load(p3 + o, 16), 0, 4, 1, 5);
+    v128.store(row, v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), 64);
+    v128.store(row, v128.shuffle<f32>(s01, s23, 2, 3, 6, 7), 80);
+  } else if (m == 6) {
+    transpose4(v128.load(p0 + o, 16), v128.load(p1 + o, 16), v128.load(p2 + o, 16), v128.load(p3 + o, 16), row + 64);
+  }
+}
+
+// Task: image n, input channel c. V[xy][n][c][t] = (B^T d_t B)[xy] for every (m + 2) x (m + 2) input
+// tile t of the channel, four tiles at a time.
+// @ts-ignore: decorator
+@inline function transformInput(params: usize, task: i32, worker: i32, m: i32): void {
+  const span = m + 2;
+  const rowVecs = <usize>(span * 16); // bytes of one row of lane vectors
   const cIn = P.param(params, P.C_IN);
   const n = task / cIn;
   const c = task % cIn;
@@ -403,31 +279,30 @@ export function winograd6InputTask(params: usize, task: i32, worker: i32): void 
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
   const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
-  const xyBytes = <usize>(P.param(params, P.N) * cIn) * rowBytes;
+  const xyBytes = <usize>(P.param(params, P.N) * cIn) * rowBytes; // from one tile position's rows to the next
   // scratch: the tile cursor, the lanes' corners, the tile as [row][column] of lane vectors, B^T d
   const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const corners = cursor + 16;
   const dt = cursor + 32;
-  const bd = dt + 1024;
+  const bd = dt + <usize>span * rowVecs;
   const wpBytes = <usize>P.param(params, P.WP) << 2;
   memory.fill(cursor, 0, 16);
   for (let t = 0; t < tiles; t += 4) {
-    laneCorners(params, cursor, corners, plane, t, 6);
+    laneCorners(params, cursor, corners, plane, t, m);
     const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
-    for (let r = 0; r < 8; r++) {
-      const o = <usize>r * wpBytes;
-      const row = dt + <usize>(r * 128);
-      transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
-      transpose4(v128.load(p0 + o, 16), v128.load(p1 + o, 16), v128.load(p2 + o, 16), v128.load(p3 + o, 16), row + 64);
-    }
-    for (let r = 0; r < 8; r++) inputTransform6(dt + <usize>(r * 128), 16, bd + <usize>(r * 128), 16);
+    for (let r = 0; r < span; r++) tileRow(m, p0, p1, p2, p3, <usize>r * wpBytes, dt + <usize>r * rowVecs);
+    // columns of each row, then rows of each column
+    for (let r = 0; r < span; r++) inputTransformOf(m, dt + <usize>r * rowVecs, 16, bd + <usize>r * rowVecs, 16);
     const out = v + (<usize>t << 2);
-    for (let x = 0; x < 8; x++) inputTransform6(bd + <usize>(x * 16), 128, out + <usize>x * xyBytes, 8 * xyBytes);
+    for (let x = 0; x < span; x++) inputTransformOf(m, bd + <usize>(x * 16), rowVecs, out + <usize>x * xyBytes, <usize>span * xyBytes);
   }
 }
 
-// Task: image n, output channel co, as winogradOutputTask for F(6x6, 3x3).
-export function winograd6OutputTask(params: usize, task: i32, worker: i32): void {
+// Task: image n, output channel co. Output tiles = A^T M_t A + bias, m x m each, cut at the image's edge.
+// @ts-ignore: decorator
+@inline function transformOutput(params: usize, task: i32, worker: i32, m: i32): void {
+  const span = m + 2;
+  const rowVecs = <usize>(span * 16);
   const cOut = P.param(params, P.C_OUT);
   const n = task / cOut;
   const co = task % cOut;
@@ -442,26 +317,60 @@ export function winograd6OutputTask(params: usize, task: i32, worker: i32): void
   const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
   const zero = f32x4.splat(0);
   const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
-  // scratch: the tile cursor, the lanes' output origins, M's 64 lane vectors, A^T m (6 x 8), Y (6 x 6)
+  // scratch: the tile cursor, the lanes' output origins (row, column), M's lane vectors as
+  // [row][column], A^T m as [m rows][m + 2 columns], Y as [m][m], the lanes' first four columns of a row
   const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const origins = cursor + 16;
   const mt = origins + 32;
-  const am = mt + 1024;
-  const y = am + 768;
+  const am = mt + <usize>span * rowVecs;
+  const y = am + <usize>m * rowVecs;
+  const rows = y + <usize>(m * m * 16);
   memory.fill(cursor, 0, 16);
   for (let t = 0; t < tiles; t += 4) {
-    laneOrigins(params, cursor, origins, t, 6);
-    for (let xy = 0; xy < 64; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
-    for (let x = 0; x < 8; x++) outputTransform6(mt + <usize>(x * 16), 128, am + <usize>(x * 16), 128, zero);
-    for (let i = 0; i < 6; i++) outputTransform6(am + <usize>(i * 128), 16, y + <usize>(i * 96), 16, bias);
-    for (let l = 0; l < 4 && t + l < tiles; l++) {
-      const oy = load<i32>(origins + (<usize>l << 3));
-      const ox = load<i32>(origins + (<usize>l << 3), 4);
-      for (let i = 0; i < 6; i++) {
-        if (oy + d * i >= outH) break;
-        const dst = out + (<usize>((oy + d * i) * outW + ox) << 2);
-        for (let j = 0; j < 6 && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(y + <usize>(i * 96 + j * 16 + l * 4)));
+    laneOrigins(params, cursor, origins, t, m);
+    for (let xy = 0; xy < span * span; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
+    for (let x = 0; x < span; x++) outputTransformOf(m, mt + <usize>(x * 16), rowVecs, am + <usize>(x * 16), rowVecs, zero);
+    for (let i = 0; i < m; i++) outputTransformOf(m, am + <usize>i * rowVecs, 16, y + <usize>(i * m * 16), 16, bias);
+    for (let i = 0; i < m; i++) {
+      const yi = y + <usize>(i * m * 16);
+      // lanes are tiles: a transpose makes each tile's first four outputs of row i one vector
+      if (m >= 4) transpose4(v128.load(yi), v128.load(yi, 16), v128.load(yi, 32), v128.load(yi, 48), rows);
+      for (let l = 0; l < 4 && t + l < tiles; l++) {
+        const oy = load<i32>(origins + (<usize>l << 3)) + d * i;
+        const ox = load<i32>(origins + (<usize>l << 3), 4);
+        if (oy >= outH) continue;
+        const dst = out + (<usize>(oy * outW + ox) << 2);
+        let j = 0;
+        if (m >= 4 && d == 1 && ox + 4 <= outW) {
+          v128.store(dst, v128.load(rows + <usize>(l * 16)));
+          j = 4;
+        }
+        for (; j < m && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(yi + <usize>(j * 16 + l * 4)));
       }
     }
   }
+}
+
+export function winograd2InputTask(params: usize, task: i32, worker: i32): void {
+  transformInput(params, task, worker, 2);
+}
+
+export function winograd4InputTask(params: usize, task: i32, worker: i32): void {
+  transformInput(params, task, worker, 4);
+}
+
+export function winograd6InputTask(params: usize, task: i32, worker: i32): void {
+  transformInput(params, task, worker, 6);
+}
+
+export function winograd2OutputTask(params: usize, task: i32, worker: i32): void {
+  transformOutput(params, task, worker, 2);
+}
+
+export function winograd4OutputTask(params: usize, task: i32, worker: i32): void {
+  transformOutput(params, task, worker, 4);
+}
+
+export function winograd6OutputTask(params: usize, task: i32, worker: i32): void {
+  transformOutput(params, task, worker, 6);
 }
