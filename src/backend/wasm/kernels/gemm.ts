@@ -137,18 +137,37 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
     b, offsets, c + <usize>(mp0 * MR) * cStride, cStride, rows, bRow, cRow, cols, scratch, kc == K);
 }
 
+// A GEMM task's number, (image, group, tile, block of output channels) in row-major order, taken apart.
+// @ts-ignore: decorator
+@inline function taskBlock(params: usize, task: i32): i32 {
+  return task % P.param(params, P.M_BLOCKS);
+}
+
+// @ts-ignore: decorator
+@inline function taskTile(params: usize, task: i32): i32 {
+  return (task / P.param(params, P.M_BLOCKS)) % P.param(params, P.TILES);
+}
+
+// @ts-ignore: decorator
+@inline function taskGroup(params: usize, task: i32): i32 {
+  return (task / (P.param(params, P.M_BLOCKS) * P.param(params, P.TILES))) % P.param(params, P.GROUPS);
+}
+
+// @ts-ignore: decorator
+@inline function taskImage(params: usize, task: i32): i32 {
+  return task / (P.param(params, P.M_BLOCKS) * P.param(params, P.TILES) * P.param(params, P.GROUPS));
+}
+
 // Stride 1: task = (image, group, a band of TILE output rows, a block of output channels), B read
 // straight from the padded input.
 export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
-  const tiles = P.param(params, P.TILES);
-  const mBlocks = P.param(params, P.M_BLOCKS);
-  const mb = task % mBlocks;
-  const n = task / (groups * tiles * mBlocks);
-  const g = (task / (tiles * mBlocks)) % groups;
+  const mb = taskBlock(params, task);
+  const n = taskImage(params, task);
+  const g = taskGroup(params, task);
   const outH = P.param(params, P.OUT_H);
   const outW = P.param(params, P.OUT_W);
-  const y0 = ((task / mBlocks) % tiles) * P.param(params, P.TILE);
+  const y0 = taskTile(params, task) * P.param(params, P.TILE);
   const y1 = min(outH, y0 + P.param(params, P.TILE));
   const K = P.param(params, P.K);
   const KC = P.param(params, P.KC);
@@ -172,14 +191,12 @@ export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
 // has too few positions to share among threads otherwise).
 export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
-  const tiles = P.param(params, P.TILES);
-  const mBlocks = P.param(params, P.M_BLOCKS);
-  const mb = task % mBlocks;
-  const n = task / (groups * tiles * mBlocks);
-  const g = (task / (tiles * mBlocks)) % groups;
+  const mb = taskBlock(params, task);
+  const n = taskImage(params, task);
+  const g = taskGroup(params, task);
   const N = P.param(params, P.OUT_H) * P.param(params, P.OUT_W);
   const tile = P.param(params, P.TILE);
-  const n0 = ((task / mBlocks) % tiles) * tile;
+  const n0 = taskTile(params, task) * tile;
   const nc = min(tile, N - n0);
   const K = P.param(params, P.K);
   const KC = P.param(params, P.KC);
