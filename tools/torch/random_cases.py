@@ -482,45 +482,38 @@ def perturb_wrong_input_channels(rng, cfg):
     return cfg
 
 
-def perturb_reflect_too_large(rng, cfg):
-    """Padding >= the input size in reflect mode (F.pad or a Conv2d's paddingMode)."""
+def perturb_padding_past_limit(rng, cfg, mode, first_bad, batched_only):
+    """Padding past what `mode` allows (F.pad or a Conv2d's paddingMode): the smallest bad padding for a
+    dimension of size n is n + first_bad (reflect: n, pad must be < n; circular: n + 1, pad <= n)."""
+    if batched_only and len(cfg["x"]) != 4:
+        return None
     h, w = cfg["x"][-2:]
     if cfg["kind"] == "pad":
-        cfg["mode"], cfg["value"] = "reflect", None
-        cfg["pads"] = [max(0, min(p, (w if i < 2 else h) - 1)) for i, p in enumerate(cfg["pads"])]
+        cfg["mode"], cfg["value"] = mode, None
+        cfg["pads"] = [max(0, min(p, (w if i < 2 else h) + first_bad - 1)) for i, p in enumerate(cfg["pads"])]
         side = rng.randint(0, 3)
-        cfg["pads"][side] = (w if side < 2 else h) + rng.randint(0, 2)
+        cfg["pads"][side] = (w if side < 2 else h) + first_bad + rng.randint(0, 2)
         return cfg
     if not is_conv_module(cfg):
         return None
     options = conv_options(cfg)
-    options["paddingMode"] = "reflect"
+    options["paddingMode"] = mode
     options["stride"] = 1
     options["dilation"] = 1
-    big = [h + rng.randint(0, 2), w + rng.randint(0, 2)]
+    big = [h + first_bad + rng.randint(0, 2), w + first_bad + rng.randint(0, 2)]
     options["padding"] = rng.choice([big, max(big)])
     return cfg
+
+
+def perturb_reflect_too_large(rng, cfg):
+    """Padding >= the input size in reflect mode."""
+    return perturb_padding_past_limit(rng, cfg, "reflect", 0, batched_only=False)
 
 
 def perturb_circular_too_large(rng, cfg):
-    if len(cfg["x"]) != 4:
-        return None
-    h, w = cfg["x"][-2:]
-    if cfg["kind"] == "pad":
-        cfg["mode"], cfg["value"] = "circular", None
-        cfg["pads"] = [max(0, min(p, w if i < 2 else h)) for i, p in enumerate(cfg["pads"])]
-        side = rng.randint(0, 3)
-        cfg["pads"][side] = (w if side < 2 else h) + rng.randint(1, 3)
-        return cfg
-    if not is_conv_module(cfg):
-        return None
-    options = conv_options(cfg)
-    options["paddingMode"] = "circular"
-    options["stride"] = 1
-    options["dilation"] = 1
-    big = [h + rng.randint(1, 3), w + rng.randint(1, 3)]
-    options["padding"] = rng.choice([big, max(big)])
-    return cfg
+    """Padding > the input size in circular mode (it wraps around more than once); batched input only,
+    since torch 1.13 cannot circular-pad unbatched input at all."""
+    return perturb_padding_past_limit(rng, cfg, "circular", 1, batched_only=True)
 
 
 def perturb_pad_value(rng, cfg):
