@@ -14,8 +14,6 @@ export interface ContenderSpec {
   /** convkit only: the backend name given to `setBackend`. */
   readonly backend?: string;
   readonly threads: number;
-  /** convkit only: false when convkit has no `setNumThreads` and so runs however its backend does. */
-  readonly threadsSet?: boolean;
 }
 
 /** A workload made ready to run: weights loaded, sessions created, all outside the timed call. */

@@ -1,8 +1,7 @@
 /**
  * convkit as a contender, through its public API only (`../src/index.js`), exactly as a user calls it.
- * Backends and thread counts are discovered, not assumed: every name in `BACKEND_NAMES` that
- * `setBackend` accepts is benchmarked, at each of `THREAD_COUNTS` when the module exports
- * `setNumThreads`, so a new backend shows up in the table without touching the bench.
+ * Every name in `BACKEND_NAMES` that `setBackend` accepts is benchmarked, the threaded ones at each of
+ * `THREAD_COUNTS`.
  */
 import * as convkit from '../src/index.js';
 import type { Contender, ContenderSpec } from './contender.js';
@@ -15,23 +14,9 @@ export const THREAD_COUNTS = [1, 2] as const;
 /** The reference backend is plain single-threaded JS: a thread setting cannot change it, so it runs once. */
 const SINGLE_THREADED_BACKENDS = new Set(['reference']);
 
-type SetNumThreads = (n: number) => unknown;
-type GetNumThreads = () => number;
-
-/** Optional API, looked up by name so that the bench compiles before and after it exists. */
-function optionalFn<T>(name: string): T | undefined {
-  const fn = (convkit as Record<string, unknown>)[name];
-  return typeof fn === 'function' ? (fn as T) : undefined;
-}
-
-function setNumThreadsFn(): SetNumThreads | undefined {
-  return optionalFn<SetNumThreads>('setNumThreads');
-}
-
 /** The convkit configurations this checkout supports, probed in-process (cheap: no kernel runs). */
 export async function convkitSpecs(): Promise<ContenderSpec[]> {
   const previous = convkit.getBackend();
-  const threaded = setNumThreadsFn() !== undefined;
   const specs: ContenderSpec[] = [];
   for (const backend of BACKEND_NAMES) {
     try {
@@ -39,8 +24,8 @@ export async function convkitSpecs(): Promise<ContenderSpec[]> {
     } catch {
       continue; // not registered in this checkout
     }
-    const counts = threaded && !SINGLE_THREADED_BACKENDS.has(backend) ? THREAD_COUNTS : [1];
-    for (const threads of counts) specs.push({ kind: 'convkit', backend, threads, threadsSet: threaded });
+    const counts = SINGLE_THREADED_BACKENDS.has(backend) ? [1] : THREAD_COUNTS;
+    for (const threads of counts) specs.push({ kind: 'convkit', backend, threads });
   }
   await convkit.setBackend(previous);
   return specs;
@@ -49,12 +34,10 @@ export async function convkitSpecs(): Promise<ContenderSpec[]> {
 export async function openConvkit(spec: ContenderSpec): Promise<Contender> {
   // Awaited in case a backend's selection or thread start-up becomes asynchronous.
   await convkit.setBackend(spec.backend ?? 'reference');
-  const setNumThreads = setNumThreadsFn();
-  if (spec.threadsSet === true && setNumThreads !== undefined) await setNumThreads(spec.threads);
-  const getNumThreads = optionalFn<GetNumThreads>('getNumThreads');
+  convkit.setNumThreads(spec.threads);
   return {
     // Only meaningful for a backend that threads; the reference backend runs on the caller alone.
-    effectiveThreads: getNumThreads !== undefined && spec.backend !== 'reference' ? () => getNumThreads() : undefined,
+    effectiveThreads: SINGLE_THREADED_BACKENDS.has(spec.backend ?? 'reference') ? undefined : () => convkit.getNumThreads(),
     async prepare(workload: Workload, data: WorkloadData) {
       // Weights are model state, built once; only the input tensor is new per call.
       const layers = workload.layers.map((layer, i) => ({
