@@ -121,7 +121,8 @@ interface Plan {
   tasks: number;
   workspaceBytes: number;
   packed: boolean;
-  padded: { hp: number; wp: number; plane: number } | null;
+  /** Floats per channel of the padded copy of the input (HP, WP and PLANE in the fields), if there is one. */
+  paddedPlane: number | null;
   offsets: Int32Array | null;
   /** Winograd's transform-domain rows (STRIDE floats each), whether the input is split into sub-images, the tile size. */
   winograd?: { stride: number; split: boolean; tile: TileSize };
@@ -134,7 +135,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
     const wp = Math.ceil(g.outW / 4) * 4 * g.strideW + (g.kW - 1) * g.dilationW + 8;
     return {
-      kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, padded: null, offsets: null,
+      kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, paddedPlane: null, offsets: null,
       fields: { [Param.HP]: hp, [Param.WP]: wp },
     };
   }
@@ -155,7 +156,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
     return {
       kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 4096, packed: false,
-      padded: { hp, wp, plane: d * d * subPlane }, offsets, winograd: { stride, split: d > 1, tile: m },
+      paddedPlane: d * d * subPlane, offsets, winograd: { stride, split: d > 1, tile: m },
       fields: {
         [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
         [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.DIL]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
@@ -181,7 +182,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const tiles = Math.ceil(g.outH / rows);
     const mBlocks = channelBlocks(g, tiles, blocking[Param.M_PANELS]);
     return {
-      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128, packed: true, padded: { hp, wp, plane }, offsets,
+      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128, packed: true, paddedPlane: plane, offsets,
       fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: rows, [Param.PLANE]: plane, [Param.WP]: wp, [Param.HP]: hp, [Param.M_BLOCKS]: mBlocks },
     };
   }
@@ -191,7 +192,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   const tiles = Math.ceil((g.outH * g.outW) / IM2COL_TILE);
   const mBlocks = channelBlocks(g, tiles, blocking[Param.M_PANELS]);
   return {
-    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, padded: null, offsets,
+    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, paddedPlane: null, offsets,
     fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: IM2COL_TILE, [Param.WP]: rowFloats, [Param.M_BLOCKS]: mBlocks },
   };
 }
@@ -221,7 +222,7 @@ export function runConv2d(
   const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
   const packedAt = p.packed ? instance.alloc(where, g.groups * mPanels * K * 16) : weightAt;
   const packedBiasAt = p.packed ? instance.alloc(where, g.groups * mPanels * 16) : biasAt;
-  const paddedAt = p.padded === null ? 0 : instance.alloc(where, g.n * g.cIn * p.padded.plane * 4);
+  const paddedAt = p.paddedPlane === null ? 0 : instance.alloc(where, g.n * g.cIn * p.paddedPlane * 4);
   const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
   const outputAt = instance.alloc(where, output.length * 4);
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
@@ -236,9 +237,9 @@ export function runConv2d(
     };
     instance.write(wino.zero, zeros);
   }
-  if (inPlace && p.padded !== null) {
+  if (inPlace && p.paddedPlane !== null) {
     const planeIn = g.h * g.w;
-    for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.padded.plane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
+    for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.paddedPlane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
   } else {
     instance.write(inputAt, input);
   }
@@ -259,7 +260,7 @@ export function runConv2d(
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
-  if (p.padded !== null && !inPlace) pool.run(p.winograd?.split === true ? 'winogradSplitTask' : 'padTask', params, g.n * g.cIn, parallel);
+  if (p.paddedPlane !== null && !inPlace) pool.run(p.winograd?.split === true ? 'winogradSplitTask' : 'padTask', params, g.n * g.cIn, parallel);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
