@@ -108,6 +108,8 @@ test('Winograd transforms of weights are reused, but never once the weights have
   const expected = conv.forward(x);
   changed.data.forEach((v, j) => assert.ok(Math.abs(v - expected.data[j]) <= 1e-4 * 10, `element ${j}: ${v} vs ${expected.data[j]}`));
   assert.notDeepEqual(changed.data, first.data);
+  conv.weight.data[conv.weight.data.length - 1] -= 1; // the last word too
+  assert.notDeepEqual(run().data, changed.data, 'a change in the last weight is seen');
   conv.loadStateDict(new Conv2d(32, 32, 3, { generator: g }).stateDict()); // and through the API
   const loaded = run();
   const again = conv.forward(x);

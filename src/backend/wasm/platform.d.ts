@@ -20,3 +20,5 @@ declare namespace WebAssembly {
   }
   function validate(bytes: Uint8Array): boolean;
 }
+
+declare const performance: { now(): number };

@@ -83,9 +83,17 @@ interface Cached {
 
 const cache = new WeakMap<Float32Array, Cached>();
 
+/** Bit-for-bit equality (a -0 that was +0 counts as a change; an unchanged NaN does not), four words per step. */
 function same(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  const x = new Int32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Int32Array(b.buffer, b.byteOffset, b.length);
+  const n = x.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (((x[i] ^ y[i]) | (x[i + 1] ^ y[i + 1]) | (x[i + 2] ^ y[i + 2]) | (x[i + 3] ^ y[i + 3])) !== 0) return false;
+  }
+  for (; i < n; i++) if (x[i] !== y[i]) return false;
   return true;
 }
 

@@ -115,8 +115,9 @@ import { zeroFloats } from './plane';
 }
 
 // Task: image n, channel c. Writes the channel's DIL x DIL sub-images of its zero-padded plane: zeros
-// throughout, then each input value, read in order, to its place (input (y, x) is padded (y + PT, x + PL),
-// which is sub-image ((y + PT) % DIL, (x + PL) % DIL) at ((y + PT) / DIL, (x + PL) / DIL)).
+// throughout, then, for each sub-image (a, b), every DIL-th input value of every DIL-th row (padded
+// (py, px) is sub-image (py % DIL, px % DIL) at (py / DIL, px / DIL); input (y, x) is padded (y + PT, x + PL)).
+// Walking the sub-images needs no division per value.
 export function winogradSplitTask(params: usize, task: i32, worker: i32): void {
   const h = P.param(params, P.H);
   const w = P.param(params, P.W);
@@ -129,15 +130,19 @@ export function winogradSplitTask(params: usize, task: i32, worker: i32): void {
   const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
   const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
   zeroFloats(dst, d * d * subPlane);
-  for (let y = 0; y < h; y++) {
-    const py = y + pT;
-    const u = py / d;
-    if (u >= hp) break;
-    const rows = dst + (<usize>((py % d) * d * subPlane + u * wp) << 2);
-    for (let x = 0; x < w; x++) {
-      const px = x + pL;
-      const v = px / d;
-      if (v < wp) store<f32>(rows + (<usize>((px % d) * subPlane + v) << 2), load<f32>(src + (<usize>(y * w + x) << 2)));
+  for (let a = 0; a < d; a++) {
+    for (let u = 0; u < hp; u++) {
+      const y = a + d * u - pT;
+      if (y < 0) continue;
+      if (y >= h) break;
+      const from = src + (<usize>(y * w) << 2);
+      for (let b = 0; b < d; b++) {
+        const to = dst + (<usize>((a * d + b) * subPlane + u * wp) << 2);
+        let v = 0;
+        let x = b - pL;
+        for (; x < 0; x += d) v++;
+        for (; v < wp && x < w; v++, x += d) store<f32>(to + (<usize>v << 2), load<f32>(from + (<usize>x << 2)));
+      }
     }
   }
 }
