@@ -142,7 +142,8 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 1 }), 'winograd-f6');
   assert.equal(pick([1, 1024, 33, 33], [256, 1024, 3, 3], { padding: 1 }), 'winograd-f4'); // F(6x6) loses precision past 512
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 12, dilation: 12 }), 'gemm-im2col'); // sub-images of 3x3: too small; K = 2304
-  assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'gemm-direct'); // 16 channels a group
+  assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'winograd-f4'); // 16 channels a group
+  assert.equal(pick([1, 64, 32, 32], [64, 8, 3, 3], { padding: 1, groups: 8 }), 'gemm-direct'); // 8: too few to pay for the transforms
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
   assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');
   assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'gemm-im2col');

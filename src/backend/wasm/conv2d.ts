@@ -35,10 +35,10 @@ const WINOGRAD_MAX_CHANNELS = 1024;
 const WINOGRAD_CHUNK = 64;
 /**
  * Below these, Winograd's transforms cost more than the multiplies they save (measured against the
- * direct kernel: 16 channels per group lose at 56x56 and win barely at 112x112, 24 win; with 4 tiles the
- * transformed weights, 4x the weights, are read for too little work).
+ * direct kernel, one thread: 8 channels per group tie or lose at 16x16 to 56x56, 12 win by 15%, 16 by
+ * 25-30%; with 4 tiles the transformed weights, 4x the weights, are read for too little work).
  */
-const WINOGRAD_MIN_CHANNELS = 24;
+const WINOGRAD_MIN_CHANNELS = 12;
 const WINOGRAD_MIN_TILES = 16;
 /**
  * Computed outputs per kept one, at most, for each tile size: large tiles overhang small images.
@@ -63,7 +63,7 @@ export function macsOf(g: ConvGeometry): number {
 
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
- * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 24 channels per group and
+ * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 12 channels per group and
  * 16 tiles on Winograd, F(6x6, 3x3), F(4x4, 3x3) or F(2x2, 3x3), whichever does the fewest multiplies
  * per kept output, unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
  * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
@@ -124,8 +124,8 @@ interface Plan {
   /** Floats per channel of the padded copy of the input (HP, WP and PLANE in the fields), if there is one. */
   paddedPlane: number | null;
   offsets: Int32Array | null;
-  /** Winograd's transform-domain rows (STRIDE floats each), whether the input is split into sub-images, the tile size. */
-  winograd?: { stride: number; split: boolean; tile: TileSize };
+  /** Whether Winograd splits the input into sub-images, and its tile size. */
+  winograd?: { split: boolean; tile: TileSize };
   fields: Partial<Record<Param, number>>;
 }
 
@@ -156,11 +156,12 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
     return {
       kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 4096, packed: false,
-      paddedPlane: d * d * subPlane, offsets, winograd: { stride, split: d > 1, tile: m },
+      paddedPlane: d * d * subPlane, offsets, winograd: { split: d > 1, tile: m },
       fields: {
         [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
         [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.DIL]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
         [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: WINOGRAD_CHUNK,
+        [Param.V_XY]: planeStride(g.n * g.cIn * stride), [Param.M_XY]: planeStride(g.n * g.cOut * stride),
       },
     };
   }
@@ -230,8 +231,8 @@ export function runConv2d(
   if (p.winograd !== undefined) {
     const zeros = new Float32Array(Math.ceil(g.cOut / g.groups / 4) * 4);
     wino = {
-      v: instance.alloc(where, positions(p.winograd.tile) * g.n * g.cIn * p.winograd.stride * 4),
-      m: instance.alloc(where, positions(p.winograd.tile) * g.n * g.cOut * p.winograd.stride * 4),
+      v: instance.alloc(where, positions(p.winograd.tile) * (p.fields[Param.V_XY] ?? 0) * 4),
+      m: instance.alloc(where, positions(p.winograd.tile) * (p.fields[Param.M_XY] ?? 0) * 4),
       u: transformed,
       zero: instance.alloc(where, zeros.length * 4),
     };

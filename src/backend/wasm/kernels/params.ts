@@ -52,6 +52,10 @@ export const DIL: i32 = 41;
 export const SUB_PLANE: i32 = 42;
 export const TILES_S: i32 = 43;
 export const M_BLOCKS: i32 = 40; // GEMM tasks per (image, group, tile): each takes a block of output channels
+// Floats from one tile position's rows to the next, in V and in M: an odd number of cache lines, so that
+// the (m + 2)^2 rows a transform writes or reads at once fall into different L1 sets.
+export const V_XY: i32 = 44;
+export const M_XY: i32 = 45;
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {

@@ -15,11 +15,9 @@ import { zeroFloats } from './plane';
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-// 1-D F(4, 3) input transform B^T d of six values (vectors) at p, p + step, ..., written at q, q + qStep, ...
+// 1-D F(4, 3) input transform B^T d of six values (vectors), written at q, q + qStep, ...
 // @ts-ignore: decorator
-@inline function inputTransform4(p: usize, step: usize, q: usize, qStep: usize): void {
-  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step);
-  const d3 = v128.load(p + 3 * step), d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step);
+@inline function inputTransform4(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, q: usize, qStep: usize): void {
   const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
   const a = f32x4.sub(d4, f32x4.mul(four, d2)); // d4 - 4 d2
   const b = f32x4.sub(d3, f32x4.mul(four, d1)); // d3 - 4 d1
@@ -57,61 +55,6 @@ import { zeroFloats } from './plane';
   v128.store(q, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
   v128.store(q, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
   v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-}
-
-// Tiles are numbered sub-image by sub-image, row by row, column by column. A cursor (sub-image a, b;
-// tile row ty, column tx) walks them in order: dividing the tile number, per lane, would cost more than
-// the transform.
-// @ts-ignore: decorator
-@inline function step(cursor: usize, tilesW: i32, tilesH: i32, d: i32): void {
-  let tx = load<i32>(cursor, 12) + 1;
-  if (tx == tilesW) {
-    tx = 0;
-    let ty = load<i32>(cursor, 8) + 1;
-    if (ty == tilesH) {
-      ty = 0;
-      let b = load<i32>(cursor, 4) + 1;
-      if (b == d) {
-        b = 0;
-        store<i32>(cursor, load<i32>(cursor) + 1);
-      }
-      store<i32>(cursor, b, 4);
-    }
-    store<i32>(cursor, ty, 8);
-  }
-  store<i32>(cursor, tx, 12);
-}
-
-// The input corners of tiles t..t+3 (past the last tile, the last one again) into `corners`, stepping
-// the cursor; tiles of `m` x `m` outputs.
-// @ts-ignore: decorator
-@inline function laneCorners(params: usize, cursor: usize, corners: usize, plane: usize, t: i32, m: i32): void {
-  const tiles = P.param(params, P.TILES_N);
-  const tilesW = P.param(params, P.TILES_W);
-  const tilesH = P.param(params, P.TILES_S) / tilesW;
-  const d = P.param(params, P.DIL);
-  const wp = P.param(params, P.WP);
-  const subBytes = <usize>P.param(params, P.SUB_PLANE) << 2;
-  for (let l = 0; l < 4; l++) {
-    const sub = load<i32>(cursor) * d + load<i32>(cursor, 4);
-    store<u32>(corners + (<usize>l << 2), plane + <usize>sub * subBytes + (<usize>((load<i32>(cursor, 8) * wp + load<i32>(cursor, 12)) * m) << 2));
-    if (t + l + 1 < tiles) step(cursor, tilesW, tilesH, d);
-  }
-}
-
-// The output origins (row, column) of tiles t..t+3 into `origins`, stepping the cursor: tile (sub-image
-// (a, b), row ty, column tx) covers output rows a + d (m ty + i), columns b + d (m tx + j).
-// @ts-ignore: decorator
-@inline function laneOrigins(params: usize, cursor: usize, origins: usize, t: i32, m: i32): void {
-  const tiles = P.param(params, P.TILES_N);
-  const tilesW = P.param(params, P.TILES_W);
-  const tilesH = P.param(params, P.TILES_S) / tilesW;
-  const d = P.param(params, P.DIL);
-  for (let l = 0; l < 4 && t + l < tiles; l++) {
-    store<i32>(origins + (<usize>l << 3), load<i32>(cursor) + d * m * load<i32>(cursor, 8));
-    store<i32>(origins + (<usize>l << 3), load<i32>(cursor, 4) + d * m * load<i32>(cursor, 12), 4);
-    step(cursor, tilesW, tilesH, d);
-  }
 }
 
 // Task: image n, channel c. Writes the channel's DIL x DIL sub-images of its zero-padded plane: zeros
@@ -167,8 +110,8 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const KC = P.param(params, P.KC);
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const weights = <usize>P.param(params, P.U) + (<usize>((xy * groups + g) * mPanels * K) << 4);
-  const b = <usize>P.param(params, P.V) + <usize>((xy * images + n) * cIn + g * cInG) * rowBytes + (<usize>t0 << 2);
-  const c = <usize>P.param(params, P.M) + <usize>((xy * images + n) * cOut + g * m) * rowBytes + (<usize>t0 << 2);
+  const b = <usize>P.param(params, P.V) + (<usize>(xy * P.param(params, P.V_XY)) << 2) + <usize>(n * cIn + g * cInG) * rowBytes + (<usize>t0 << 2);
+  const c = <usize>P.param(params, P.M) + (<usize>(xy * P.param(params, P.M_XY)) << 2) + <usize>(n * cOut + g * m) * rowBytes + (<usize>t0 << 2);
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const cols = min(chunk, tiles - t0);
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -181,10 +124,9 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 // F(2x2, 3x3): 2x2 output tiles from 4x4 input tiles, 16 transform positions. Fewer multiplies saved
 // (2.25x) but cheap transforms and a quarter of F(4x4)'s tile waste: the choice for small images.
 
-// 1-D F(2, 3) input transform B^T d of four values (vectors) at p, p + step, ..., written at q, q + qStep, ...
+// 1-D F(2, 3) input transform B^T d of four values (vectors), written at q, q + qStep, ...
 // @ts-ignore: decorator
-@inline function inputTransform2(p: usize, step: usize, q: usize, qStep: usize): void {
-  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
+@inline function inputTransform2(d0: v128, d1: v128, d2: v128, d3: v128, q: usize, qStep: usize): void {
   v128.store(q, f32x4.sub(d0, d2));
   v128.store(q + qStep, f32x4.add(d1, d2));
   v128.store(q + 2 * qStep, f32x4.sub(d2, d1));
@@ -202,11 +144,9 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 // F(6x6, 3x3): 6x6 output tiles from 8x8 input tiles, 64 transform positions, 5.1x fewer multiplies
 // than the direct sum: the choice for large images, and for dilated layers whose sub-images are 6 wide.
 
-// 1-D F(6, 3) input transform B^T d of eight values at p, p + step, ..., written at q, q + qStep, ...
+// 1-D F(6, 3) input transform B^T d of eight values (vectors), written at q, q + qStep, ...
 // @ts-ignore: decorator
-@inline function inputTransform6(p: usize, step: usize, q: usize, qStep: usize): void {
-  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
-  const d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step), d6 = v128.load(p + 6 * step), d7 = v128.load(p + 7 * step);
+@inline function inputTransform6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128, q: usize, qStep: usize): void {
   const c21_4 = f32x4.splat(5.25), c17_4 = f32x4.splat(4.25), c5_4 = f32x4.splat(1.25), c5_2 = f32x4.splat(2.5);
   const half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2), four = f32x4.splat(4), five = f32x4.splat(5);
   v128.store(q, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(c21_4, f32x4.sub(d4, d2))));
@@ -241,12 +181,16 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56)), m7)));
 }
 
-// The 1-D transforms of F(m, 3); m is a constant wherever these are inlined, so the choice folds away.
+// The 1-D transforms of F(m, 3) of the m + 2 vectors at p, p + step, ...; m is a constant wherever
+// these are inlined, so the choice folds away.
 // @ts-ignore: decorator
 @inline function inputTransformOf(m: i32, p: usize, step: usize, q: usize, qStep: usize): void {
-  if (m == 2) inputTransform2(p, step, q, qStep);
-  else if (m == 4) inputTransform4(p, step, q, qStep);
-  else inputTransform6(p, step, q, qStep);
+  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
+  if (m == 2) inputTransform2(d0, d1, d2, d3, q, qStep);
+  else if (m == 4) inputTransform4(d0, d1, d2, d3, v128.load(p + 4 * step), v128.load(p + 5 * step), q, qStep);
+  else {
+    inputTransform6(d0, d1, d2, d3, v128.load(p + 4 * step), v128.load(p + 5 * step), v128.load(p + 6 * step), v128.load(p + 7 * step), q, qStep);
+  }
 }
 
 // @ts-ignore: decorator
@@ -256,20 +200,36 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   else outputTransform6(p, step, q, qStep, bias);
 }
 
-// Row o (a byte offset) of the four lanes' input tiles, m + 2 columns, as lane vectors at `row`: a
-// transpose of the first four columns, then columns 4-5 (F(4x4)) or 4-7 (F(6x6)) of the next load.
+// Column k (0-3) of the 4x4 block whose rows are a..d, as one vector: a transposition, one column at a
+// time, so that the columns can be passed on as values.
 // @ts-ignore: decorator
-@inline function tileRow(m: i32, p0: usize, p1: usize, p2: usize, p3: usize, o: usize, row: usize): void {
-  transpose4(v128.load(p0 + o), v128.load(p1 + o), v128.load(p2 + o), v128.load(p3 + o), row);
-  if (m == 4) {
-    const s01 = v128.shuffle<f32>(v128.load(p0 + o, 16), v128.load(p1 + o, 16), 0, 4, 1, 5);
-    const s23 = v128.shuffle<f32>(v128.load(p2 + o, 16), v128.load(p3 + o, 16), 0, 4, 1, 5);
-    v128.store(row, v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), 64);
-    v128.store(row, v128.shuffle<f32>(s01, s23, 2, 3, 6, 7), 80);
-  } else if (m == 6) {
-    transpose4(v128.load(p0 + o, 16), v128.load(p1 + o, 16), v128.load(p2 + o, 16), v128.load(p3 + o, 16), row + 64);
+@inline function column(a: v128, b: v128, c: v128, d: v128, k: i32): v128 {
+  if (k < 2) {
+    const ab = v128.shuffle<f32>(a, b, 0, 4, 1, 5), cd = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+    return k == 0 ? v128.shuffle<f32>(ab, cd, 0, 1, 4, 5) : v128.shuffle<f32>(ab, cd, 2, 3, 6, 7);
   }
+  const ab = v128.shuffle<f32>(a, b, 2, 6, 3, 7), cd = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  return k == 2 ? v128.shuffle<f32>(ab, cd, 0, 1, 4, 5) : v128.shuffle<f32>(ab, cd, 2, 3, 6, 7);
 }
+
+// The 1-D input transform of row o (a byte offset) of the four lanes' input tiles (m + 2 columns from
+// p0..p3, transposed into lane vectors as they are loaded), its m + 2 results at `row`, 16 bytes apart.
+// @ts-ignore: decorator
+@inline function tileRowTransform(m: i32, p0: usize, p1: usize, p2: usize, p3: usize, o: usize, row: usize): void {
+  const a = v128.load(p0 + o), b = v128.load(p1 + o), c = v128.load(p2 + o), d = v128.load(p3 + o);
+  const c0 = column(a, b, c, d, 0), c1 = column(a, b, c, d, 1), c2 = column(a, b, c, d, 2), c3 = column(a, b, c, d, 3);
+  if (m == 2) {
+    inputTransform2(c0, c1, c2, c3, row, 16);
+    return;
+  }
+  const e = v128.load(p0 + o, 16), f = v128.load(p1 + o, 16), g = v128.load(p2 + o, 16), h = v128.load(p3 + o, 16);
+  if (m == 4) inputTransform4(c0, c1, c2, c3, column(e, f, g, h, 0), column(e, f, g, h, 1), row, 16);
+  else inputTransform6(c0, c1, c2, c3, column(e, f, g, h, 0), column(e, f, g, h, 1), column(e, f, g, h, 2), column(e, f, g, h, 3), row, 16);
+}
+
+// Tiles are numbered sub-image by sub-image (sub = a DIL + b), row by row (ty), column by column (tx);
+// the transforms walk them in that order, four at a time (one per lane), keeping (sub, ty, tx) in locals:
+// dividing each lane's tile number would cost more than its transform.
 
 // Task: image n, input channel c. V[xy][n][c][t] = (B^T d_t B)[xy] for every (m + 2) x (m + 2) input
 // tile t of the channel, four tiles at a time.
@@ -281,23 +241,33 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const n = task / cIn;
   const c = task % cIn;
   const tiles = P.param(params, P.TILES_N);
+  const tilesW = P.param(params, P.TILES_W);
+  const tilesH = P.param(params, P.TILES_S) / tilesW;
+  const wpBytes = <usize>P.param(params, P.WP) << 2;
+  const subBytes = <usize>P.param(params, P.SUB_PLANE) << 2;
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
   const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
-  const xyBytes = <usize>(P.param(params, P.N) * cIn) * rowBytes; // from one tile position's rows to the next
-  // scratch: the tile cursor, the lanes' corners, the tile as [row][column] of lane vectors, B^T d
-  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const corners = cursor + 16;
-  const dt = cursor + 32;
-  const bd = dt + <usize>span * rowVecs;
-  const wpBytes = <usize>P.param(params, P.WP) << 2;
-  memory.fill(cursor, 0, 16);
+  const xyBytes = <usize>P.param(params, P.V_XY) << 2;
+  // scratch: the lanes' corners, then B^T d as [row][column] of lane vectors
+  const corners = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const bd = corners + 64;
+  let sub = 0, ty = 0, tx = 0;
   for (let t = 0; t < tiles; t += 4) {
-    laneCorners(params, cursor, corners, plane, t, m);
+    // past the last tile, the lanes repeat it
+    for (let l = 0; l < 4; l++) {
+      store<u32>(corners + (<usize>l << 2), plane + <usize>sub * subBytes + <usize>ty * m * wpBytes + (<usize>(tx * m) << 2));
+      if (t + l + 1 < tiles && ++tx == tilesW) {
+        tx = 0;
+        if (++ty == tilesH) {
+          ty = 0;
+          sub++;
+        }
+      }
+    }
     const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
-    for (let r = 0; r < span; r++) tileRow(m, p0, p1, p2, p3, <usize>r * wpBytes, dt + <usize>r * rowVecs);
-    // columns of each row, then rows of each column
-    for (let r = 0; r < span; r++) inputTransformOf(m, dt + <usize>r * rowVecs, 16, bd + <usize>r * rowVecs, 16);
+    // rows of each tile as they are loaded, then columns
+    for (let r = 0; r < span; r++) tileRowTransform(m, p0, p1, p2, p3, <usize>r * wpBytes, bd + <usize>r * rowVecs);
     const out = v + (<usize>t << 2);
     for (let x = 0; x < span; x++) inputTransformOf(m, bd + <usize>(x * 16), rowVecs, out + <usize>x * xyBytes, <usize>span * xyBytes);
   }
@@ -315,26 +285,41 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const outW = P.param(params, P.OUT_W);
   const d = P.param(params, P.DIL);
   const tiles = P.param(params, P.TILES_N);
+  const tilesW = P.param(params, P.TILES_W);
+  const tilesH = P.param(params, P.TILES_S) / tilesW;
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
-  const xyBytes = <usize>(P.param(params, P.N) * cOut) * rowBytes;
+  const xyBytes = <usize>P.param(params, P.M_XY) << 2;
   const biasAt = <usize>P.param(params, P.BIAS);
   const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
   const zero = f32x4.splat(0);
   const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
-  // scratch: the tile cursor, the lanes' output origins (row, column), M's lane vectors as
-  // [row][column], A^T m as [m rows][m + 2 columns], Y as [m][m], the lanes' first four columns of a row
-  const cursor = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const origins = cursor + 16;
-  const mt = origins + 32;
-  const am = mt + <usize>span * rowVecs;
+  // scratch: the lanes' output origins (row, column), A^T m as [m rows][m + 2 columns] of lane
+  // vectors, Y as [m][m], the lanes' first four columns of a row
+  const origins = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const am = origins + 64;
   const y = am + <usize>m * rowVecs;
   const rows = y + <usize>(m * m * 16);
-  memory.fill(cursor, 0, 16);
+  // tile (sub-image (a, b), row ty, column tx) covers output rows a + d (m ty + i), columns b + d (m tx + j)
+  let a = 0, b = 0, ty = 0, tx = 0;
   for (let t = 0; t < tiles; t += 4) {
-    laneOrigins(params, cursor, origins, t, m);
-    for (let xy = 0; xy < span * span; xy++) v128.store(mt + <usize>(xy * 16), v128.load(mRow + <usize>xy * xyBytes + (<usize>t << 2)));
-    for (let x = 0; x < span; x++) outputTransformOf(m, mt + <usize>(x * 16), rowVecs, am + <usize>(x * 16), rowVecs, zero);
+    for (let l = 0; l < 4 && t + l < tiles; l++) {
+      store<i32>(origins + (<usize>l << 3), a + d * m * ty);
+      store<i32>(origins + (<usize>l << 3), b + d * m * tx, 4);
+      if (++tx == tilesW) {
+        tx = 0;
+        if (++ty == tilesH) {
+          ty = 0;
+          if (++b == d) {
+            b = 0;
+            a++;
+          }
+        }
+      }
+    }
+    // columns of M straight from its rows, then rows
+    const mt = mRow + (<usize>t << 2);
+    for (let x = 0; x < span; x++) outputTransformOf(m, mt + <usize>x * xyBytes, <usize>span * xyBytes, am + <usize>(x * 16), rowVecs, zero);
     for (let i = 0; i < m; i++) outputTransformOf(m, am + <usize>i * rowVecs, 16, y + <usize>(i * m * 16), 16, bias);
     for (let i = 0; i < m; i++) {
       const yi = y + <usize>(i * m * 16);
