@@ -158,7 +158,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
       kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 4096, packed: false,
       paddedPlane: d * d * subPlane, offsets, winograd: { split: d > 1, tile: m },
       fields: {
-        [Param.K]: cInG, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
+        [Param.K]: cInG, [Param.KC]: cInG, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
         [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.DIL]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
         [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: WINOGRAD_CHUNK,
         [Param.V_XY]: planeStride(g.n * g.cIn * stride), [Param.M_XY]: planeStride(g.n * g.cOut * stride),
