@@ -323,19 +323,26 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
     for (let i = 0; i < m; i++) outputTransformOf(m, am + <usize>i * rowVecs, 16, y + <usize>(i * m * 16), 16, bias);
     for (let i = 0; i < m; i++) {
       const yi = y + <usize>(i * m * 16);
-      // lanes are tiles: a transpose makes each tile's first four outputs of row i one vector
+      // lanes are tiles: transposes make each tile's outputs 0-3 of row i one vector (at rows + 16 l),
+      // and its last two (F(2x2) and F(6x6)) a pair of floats (at rows + 64 + 8 l)
       if (m >= 4) transpose4(v128.load(yi), v128.load(yi, 16), v128.load(yi, 32), v128.load(yi, 48), rows);
+      if (m != 4) {
+        const a = v128.load(yi + <usize>((m - 2) * 16)), b = v128.load(yi + <usize>((m - 1) * 16));
+        v128.store(rows, v128.shuffle<f32>(a, b, 0, 4, 1, 5), 64);
+        v128.store(rows, v128.shuffle<f32>(a, b, 2, 6, 3, 7), 80);
+      }
       for (let l = 0; l < 4 && t + l < tiles; l++) {
         const oy = load<i32>(origins + (<usize>l << 3)) + d * i;
         const ox = load<i32>(origins + (<usize>l << 3), 4);
         if (oy >= outH) continue;
         const dst = out + (<usize>(oy * outW + ox) << 2);
-        let j = 0;
-        if (m >= 4 && d == 1 && ox + 4 <= outW) {
-          v128.store(dst, v128.load(rows + <usize>(l * 16)));
-          j = 4;
+        if (d == 1 && ox + m <= outW) {
+          if (m >= 4) v128.store(dst, v128.load(rows + <usize>(l * 16)));
+          if (m != 4) store<f64>(dst + <usize>((m - 2) * 4), load<f64>(rows + <usize>(64 + l * 8)));
+          continue;
         }
-        for (; j < m && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(yi + <usize>(j * 16 + l * 4)));
+        // a tile that overhangs the image's right edge, or whose columns are DIL apart
+        for (let j = 0; j < m && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(yi + <usize>(j * 16 + l * 4)));
       }
     }
   }
