@@ -14,7 +14,7 @@ export { Conv2d, PADDING_MODES, type PaddingMode, type Conv2dModuleOptions } fro
 export { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './nn/depthwise-separable.js';
 export { ReLU } from './nn/relu.js';
 export { Sequential } from './nn/sequential.js';
-export { setBackend, getBackend, registerBackend } from './backend/registry.js';
+export { setBackend, getBackend, registerBackend, ready } from './backend/registry.js';
 export { setNumThreads, getNumThreads, setWinograd, getWinograd } from './backend/wasm/index.js';
 export type { Backend, ConvGeometry, PadGeometry } from './backend/backend.js';
 export { moduleFromJSON, type LayerJSON } from './nn/json.js';

@@ -1,16 +1,19 @@
 /**
  * Which backend runs the kernels. Ops ask here at every call, so switching takes effect at once.
- * The default, settled at the first op, is 'wasm' where its kernels compile and instantiate (WebAssembly
- * SIMD, and a host that compiles a module synchronously: Node does; a browser's main thread refuses
- * modules over 4 KiB), else 'reference'.
+ * The default, settled at the first op, is 'wasm' where its kernels compile and instantiate
+ * synchronously (WebAssembly SIMD, and a host that compiles modules synchronously: Node does, and so do
+ * current browsers, but older ones refused modules over 4 KiB on a page's main thread), else
+ * 'reference'; `await ready()` compiles the kernels asynchronously where that is the only way.
  */
 import { argError, show } from '../errors.js';
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
-import { wasmBackend, wasmUsable } from './wasm/index.js';
+import { wasmBackend, wasmUsable, wasmUsableAsync } from './wasm/index.js';
 
 const backends = new Map<string, Backend>([[wasmBackend.name, wasmBackend], [referenceBackend.name, referenceBackend]]);
 let active: Backend | null = null;
+/** Whether the user chose the backend (then `ready` leaves the choice alone). */
+let chosen = false;
 
 /** Makes `backend` selectable by its name with `setBackend`. */
 export function registerBackend(backend: Backend): void {
@@ -31,6 +34,7 @@ export function setBackend(name: string): void {
     throw argError('setBackend', `unknown backend ${show(name)}; registered: ${[...backends.keys()].map(show).join(', ')}`);
   }
   active = backend;
+  chosen = true;
 }
 
 /** The name of the backend in use. */
@@ -41,4 +45,19 @@ export function getBackend(): string {
 export function backend(): Backend {
   active ??= wasmUsable() ? wasmBackend : referenceBackend;
   return active;
+}
+
+/**
+ * Compiles the wasm kernels asynchronously where a host refuses to compile them synchronously (older
+ * browsers on a page's main thread), and makes them the default unless `setBackend` chose otherwise.
+ * Never needed in Node or a current browser, harmless there. Resolves to the name of the backend ops
+ * will use.
+ *
+ * @example
+ * await ready(); // 'wasm' where WebAssembly SIMD is there, else 'reference'
+ */
+export async function ready(): Promise<string> {
+  const usable = await wasmUsableAsync();
+  if (!chosen) active = usable ? wasmBackend : referenceBackend;
+  return backend().name;
 }

@@ -8,8 +8,8 @@ import { pad } from '../reference/pad.js';
 import { relu } from '../reference/relu.js';
 import { runConv2d, tuning } from './conv2d.js';
 export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
-import { simdSupported, wasmInstance } from './instance.js';
-import { availableCores, ThreadPool } from './pool.js';
+import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
+import { availableCores, ThreadPool, threadsSupported } from './pool.js';
 
 let pool: ThreadPool | null = null;
 let threads = availableCores();
@@ -30,9 +30,10 @@ export function setNumThreads(n: number): void {
 }
 
 /**
- * Turns Winograd's F(4x4, 3x3) for 3x3 stride-1 convolutions on (the default) or off. It does 4x fewer
- * multiplies, so large 3x3 layers run about 2x faster, but it rounds differently from the direct sum
- * (relative error about 1e-5 instead of 1e-7): turn it off to get the direct algorithm's rounding.
+ * Turns Winograd's minimal filtering (F(2x2, 3x3), F(4x4, 3x3) or F(6x6, 3x3), chosen per layer) for 3x3
+ * stride-1 convolutions on (the default) or off. It does 2.25-5.1x fewer multiplies, so large 3x3 layers
+ * run 2-3x faster, but it rounds differently from the direct sum (relative error about 1e-6 to 2e-5
+ * instead of 1e-7): turn it off to get the direct algorithm's rounding.
  */
 export function setWinograd(on: boolean): void {
   if (typeof on !== 'boolean') throw argError('setWinograd', `on must be true or false, got ${show(on)}`);
@@ -46,7 +47,7 @@ export function getWinograd(): boolean {
 
 /** The threads the wasm backend runs on: what `setNumThreads` asked for, where the host can run threads. */
 export function getNumThreads(): number {
-  return pool === null ? threads : pool.size;
+  return pool?.size ?? (threadsSupported() ? threads : 1);
 }
 
 export const wasmBackend: Backend = {
@@ -58,11 +59,23 @@ export const wasmBackend: Backend = {
 
 let usable: boolean | null = null;
 
-/** Whether the kernels compile and instantiate here (tried once). */
+/** Whether the kernels compile and instantiate here synchronously (tried once). */
 export function wasmUsable(): boolean {
   if (usable === null) {
     try {
       usable = simdSupported() && wasmInstance() !== null;
+    } catch {
+      usable = false;
+    }
+  }
+  return usable;
+}
+
+/** Whether the kernels compile and instantiate here, trying asynchronously where the synchronous way failed. */
+export async function wasmUsableAsync(): Promise<boolean> {
+  if (usable !== true) {
+    try {
+      usable = simdSupported() && (await wasmInstanceAsync()) !== null;
     } catch {
       usable = false;
     }

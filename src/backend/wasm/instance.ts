@@ -46,11 +46,16 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** The kernels' bytes: the build for shared memory where threads may share it, else the plain one. */
+function kernelBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return decode(shared ? SHARED_KERNELS : PLAIN_KERNELS);
+}
+
+function newMemory(shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared });
+}
+
 export class WasmInstance {
-  readonly module: WebAssembly.Module;
-  readonly memory: WebAssembly.Memory;
-  readonly exports: KernelExports;
-  readonly shared: boolean;
   private top = RESERVED;
   /** The arena starts here, past the resident zone. */
   private base = RESERVED;
@@ -59,11 +64,12 @@ export class WasmInstance {
   private f32: Float32Array;
   private i32: Int32Array;
 
-  constructor() {
-    this.shared = typeof SharedArrayBuffer === 'function';
-    this.module = new WebAssembly.Module(decode(this.shared ? SHARED_KERNELS : PLAIN_KERNELS));
-    this.memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: this.shared });
-    this.exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+  constructor(
+    readonly module: WebAssembly.Module,
+    readonly memory: WebAssembly.Memory,
+    readonly exports: KernelExports,
+    readonly shared: boolean,
+  ) {
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
   }
@@ -131,7 +137,31 @@ export class WasmInstance {
 
 let instance: WasmInstance | null = null;
 
+/** Threads need memory that workers can share; where SharedArrayBuffer is missing (a page that is not cross-origin isolated), it is plain. */
+function canShare(): boolean {
+  return typeof SharedArrayBuffer === 'function';
+}
+
+/** The kernels' instance, compiled synchronously on first use (a browser's main thread may refuse: see `wasmInstanceAsync`). */
 export function wasmInstance(): WasmInstance {
-  instance ??= new WasmInstance();
+  if (instance === null) {
+    const shared = canShare();
+    const module = new WebAssembly.Module(kernelBytes(shared));
+    const memory = newMemory(shared);
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    instance = new WasmInstance(module, memory, exports, shared);
+  }
+  return instance;
+}
+
+/** The same, compiled and instantiated asynchronously, as every host allows. */
+export async function wasmInstanceAsync(): Promise<WasmInstance> {
+  if (instance === null) {
+    const shared = canShare();
+    const module = await WebAssembly.compile(kernelBytes(shared));
+    const memory = newMemory(shared);
+    const exports = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as KernelExports;
+    instance ??= new WasmInstance(module, memory, exports, shared);
+  }
   return instance;
 }

@@ -19,6 +19,8 @@ declare namespace WebAssembly {
     grow(delta: number): number;
   }
   function validate(bytes: Uint8Array): boolean;
+  function compile(bytes: Uint8Array): Promise<Module>;
+  function instantiate(module: Module, imports: Record<string, Record<string, unknown>>): Promise<Instance>;
 }
 
 declare const performance: { now(): number };

@@ -86,13 +86,18 @@ export function availableCores(): number {
   return os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
-/** Whether this host can run the kernels on more than one thread. */
-export function threadsSupported(instance: WasmInstance): boolean {
-  return instance.shared && workerClass() !== null;
+/**
+ * Whether this host can run the kernels on more than one thread: it has workers, and memory they can
+ * share (the kernels' instance uses shared memory exactly where SharedArrayBuffer exists).
+ */
+export function threadsSupported(): boolean {
+  return typeof SharedArrayBuffer === 'function' && workerClass() !== null;
 }
 
 export class ThreadPool {
-  private readonly control = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+  // shared with the workers; where there is no SharedArrayBuffer (a page that is not cross-origin
+  // isolated) there are no workers either, and a plain buffer does
+  private readonly control = new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(WORDS * 4) : new ArrayBuffer(WORDS * 4));
   private workers: NodeWorker[] = [];
   private readonly tasks: Array<(params: number, task: number, worker: number) => void>;
 
@@ -109,7 +114,7 @@ export class ThreadPool {
   /** Starts or stops workers so that runs use `threads` threads, blocking until new workers are ready. */
   resize(threads: number): void {
     const Worker = workerClass();
-    const wanted = threadsSupported(this.instance) && Worker !== null ? threads - 1 : 0;
+    const wanted = threadsSupported() && Worker !== null ? threads - 1 : 0;
     if (wanted < this.workers.length) this.stopWorkers();
     if (Worker === null) return;
     const c = this.control;

@@ -1,0 +1,85 @@
+/**
+ * convkit in a real browser: serves dist/ and test/browser/page.html to headless Chromium (Debian's
+ * `chromium-headless-shell`, which `.ci/run` installs; `CONVKIT_CHROMIUM` names another binary) and
+ * checks what the page reports: the wasm backend running on the page's main thread, with plain memory
+ * and one thread, gives the reference backend's results for every strategy, and memory grows past its
+ * first 16 MiB. Skipped, saying so, where no browser is installed.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const browser = [process.env.CONVKIT_CHROMIUM, '/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((p) => p !== undefined && existsSync(p));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+
+interface PageReport {
+  ok: boolean;
+  error?: string;
+  report?: {
+    backendAtStart: string;
+    ready: string;
+    threads: number;
+    cases: { name: string; shape: number[]; expectedShape: number[]; error: number; finite: boolean }[];
+  };
+}
+
+/** Serves the page and dist/, opens the page in the browser, resolves with what it POSTs to /result. */
+function runPage(binary: string): Promise<PageReport> {
+  const profile = mkdtempSync(join(tmpdir(), 'convkit-chromium-'));
+  return new Promise<PageReport>((resolve, reject) => {
+    let child: ReturnType<typeof spawn> | null = null;
+    const server = createServer((req, res) => {
+      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname));
+      if (req.method === 'POST' && path === '/result') {
+        let body = '';
+        req.on('data', (chunk) => (body += chunk));
+        req.on('end', () => {
+          res.end('ok');
+          finish(() => resolve(JSON.parse(body) as PageReport));
+        });
+        return;
+      }
+      const file = join(root, path);
+      if (!(path.startsWith('/dist/') || path.startsWith('/test/browser/')) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    });
+    const timer = setTimeout(() => finish(() => reject(new Error('the page did not report within 120 s'))), 120_000);
+    function finish(settle: () => void): void {
+      clearTimeout(timer);
+      child?.kill();
+      server.close();
+      rmSync(profile, { recursive: true, force: true });
+      settle();
+    }
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      child = spawn(binary, ['--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/test/browser/page.html`], { stdio: 'ignore' });
+      child.on('error', (e) => finish(() => reject(e)));
+    });
+  });
+}
+
+test('in a browser page, the wasm backend matches the reference backend', { skip: browser === undefined && 'no headless Chromium (apt-get install chromium-headless-shell)' }, async () => {
+  const page = await runPage(browser as string);
+  assert.ok(page.ok, page.error);
+  const report = page.report!;
+  assert.equal(report.backendAtStart, 'wasm', 'current browsers compile the kernels synchronously on the main thread');
+  assert.equal(report.ready, 'wasm');
+  assert.equal(report.threads, 1, 'a page that is not cross-origin isolated has no SharedArrayBuffer: one thread');
+  assert.equal(report.cases.length, 12);
+  for (const c of report.cases) {
+    assert.deepEqual(c.shape, c.expectedShape, c.name);
+    assert.ok(c.finite, `${c.name}: non-finite output`);
+    assert.ok(c.error <= 1e-4, `${c.name}: relative error ${c.error}`);
+  }
+});
