@@ -54,17 +54,32 @@ function runPage(binary: string): Promise<PageReport> {
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
     });
     const timer = setTimeout(() => finish(() => reject(new Error('the page did not report within 120 s'))), 120_000);
+    // settles once the browser has exited: it writes to its profile until then
+    let finished = false;
     function finish(settle: () => void): void {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
-      child?.kill();
       server.close();
-      rmSync(profile, { recursive: true, force: true });
-      settle();
+      const done = () => {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+        settle();
+      };
+      if (child !== null && child.exitCode === null && child.signalCode === null) {
+        child.once('exit', done);
+        child.kill();
+      } else {
+        done();
+      }
     }
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
       child = spawn(binary, ['--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/test/browser/page.html`], { stdio: 'ignore' });
-      child.on('error', (e) => finish(() => reject(e)));
+      child.once('exit', (code) => finish(() => reject(new Error(`the browser exited (${code}) before the page reported`))));
+      child.on('error', (e) => {
+        child = null; // it never ran
+        finish(() => reject(e));
+      });
     });
   });
 }

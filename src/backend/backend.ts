@@ -44,9 +44,16 @@ export interface PadGeometry {
   readonly value: number;
 }
 
+/**
+ * What a convolution kernel applies to each output element as it writes it: nothing, or ReLU as
+ * `x < 0 ? 0 : x` on the float32 value (NaN and -0 pass through, as in `torch.relu`), so that a layer
+ * followed by a ReLU writes its output once.
+ */
+export type Activation = 'none' | 'relu';
+
 export interface Backend {
   readonly name: string;
-  conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): void;
+  conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation): void;
   pad(geom: PadGeometry, input: Float32Array, output: Float32Array): void;
   relu(input: Float32Array, output: Float32Array): void;
 }

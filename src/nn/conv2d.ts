@@ -1,7 +1,7 @@
 /** `Conv2d`: PyTorch's `torch.nn.Conv2d`, with its defaults, initialisation and `padding_mode`. */
 import { argError, show } from '../errors.js';
-import type { ConvGeometry } from '../backend/backend.js';
-import { CONV2D_OPTIONS, conv2d, conv2dGeometry, resolvePadding, type Conv2dOptions, type Padding, type Sides } from '../ops/conv2d.js';
+import type { Activation, ConvGeometry } from '../backend/backend.js';
+import { CONV2D_OPTIONS, conv2dActivation, conv2dGeometry, resolvePadding, type Conv2dOptions, type Padding, type Sides } from '../ops/conv2d.js';
 import { checkOptions, pair, positiveInt, type IntOrPair } from '../ops/args.js';
 import { pad, padGeometry } from '../ops/pad.js';
 import { defaultGenerator, type Generator } from '../random.js';
@@ -93,11 +93,16 @@ export class Conv2d extends Module {
 
   /** Convolves `input`, `(N, inChannels, H, W)` or `(inChannels, H, W)`. */
   forward(input: Tensor): Tensor {
+    return this.forwardActivation(input, 'none');
+  }
+
+  /** `forward`, with `activation` applied as the output is written (`Sequential` fuses a following ReLU so). */
+  forwardActivation(input: Tensor, activation: Activation): Tensor {
     const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'zeros') return conv2d(input, this.weight, this.bias, { ...options, padding: this.padding });
+    if (this.paddingMode === 'zeros') return conv2dActivation(input, this.weight, this.bias, { ...options, padding: this.padding }, activation);
     // As PyTorch does: pad with the mode first, then convolve without padding.
     const { left, right, top, bottom } = this.sides;
-    return conv2d(pad(input, [left, right, top, bottom], this.paddingMode), this.weight, this.bias, { ...options, padding: 0 });
+    return conv2dActivation(pad(input, [left, right, top, bottom], this.paddingMode), this.weight, this.bias, { ...options, padding: 0 }, activation);
   }
 
   /** The constructor arguments, as `moduleFromJSON` reads them. */

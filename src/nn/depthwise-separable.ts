@@ -1,4 +1,5 @@
 /** The tutorial's `DepthwiseSeparableConv`: a depthwise convolution, then a 1x1 pointwise one. */
+import type { Activation } from '../backend/backend.js';
 import { checkOptions, positiveInt, type IntOrPair } from '../ops/args.js';
 import type { Padding } from '../ops/conv2d.js';
 import type { Generator } from '../random.js';
@@ -43,7 +44,12 @@ export class DepthwiseSeparableConv2d extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return this.pointwise.forward(this.depthwise.forward(input));
+    return this.forwardActivation(input, 'none');
+  }
+
+  /** `forward`, with `activation` applied as the pointwise convolution writes its output. */
+  forwardActivation(input: Tensor, activation: Activation): Tensor {
+    return this.pointwise.forwardActivation(this.depthwise.forward(input), activation);
   }
 
   /** The constructor arguments, as `moduleFromJSON` reads them. */

@@ -1,7 +1,18 @@
+import type { Activation } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { argError, show } from '../errors.js';
 import { moduleFromJSON } from './json.js';
 import { checkModule, Module } from './module.js';
+import { ReLU } from './relu.js';
+
+/** A layer that can apply an activation as it writes its output (Conv2d, DepthwiseSeparableConv2d). */
+interface WithActivation {
+  forwardActivation(input: Tensor, activation: Activation): Tensor;
+}
+
+function takesActivation(layer: Module): layer is Module & WithActivation {
+  return typeof (layer as Partial<WithActivation>).forwardActivation === 'function';
+}
 
 function parseJSON(text: string): unknown {
   try {
@@ -35,8 +46,22 @@ export class Sequential extends Module {
     return this.layers.map((layer, i): [string, Module] => [String(i), layer]);
   }
 
+  /**
+   * Runs the layers in order. A convolution followed by `ReLU` runs as one layer that applies the ReLU as
+   * it writes its output: the same values, one pass over the output instead of two.
+   */
   forward(input: Tensor): Tensor {
-    return this.layers.reduce((x, layer) => layer.forward(x), input);
+    let x = input;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      if (takesActivation(layer) && this.layers[i + 1] instanceof ReLU) {
+        x = layer.forwardActivation(x, 'relu');
+        i++;
+      } else {
+        x = layer.forward(x);
+      }
+    }
+    return x;
   }
 
   /** `{ type: 'Sequential', layers: [...] }`: the architecture, no weights; `JSON.stringify(model)` uses it. */

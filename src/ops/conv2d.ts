@@ -2,7 +2,7 @@
  * `conv2d`: PyTorch's `torch.nn.functional.conv2d`. Every argument form is resolved here into one
  * `ConvGeometry`, and every input PyTorch rejects is rejected here, before any kernel runs.
  */
-import type { ConvGeometry } from '../backend/backend.js';
+import type { Activation, ConvGeometry } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
 import { Tensor, type Shape } from '../tensor.js';
@@ -138,12 +138,20 @@ export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape:
  * y.shape; // [1, 64, 32, 32]
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
+  return conv2dActivation(input, weight, bias, options, 'none');
+}
+
+/**
+ * `conv2d` with `activation` applied to each output element as the kernel writes it: what `Sequential`
+ * runs for a convolution followed by `ReLU` (the same values as the two layers, in one pass).
+ */
+export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, activation: Activation): Tensor {
   checkTensor('conv2d', 'input', input);
   checkTensor('conv2d', 'weight', weight);
   if (bias !== undefined && bias !== null) checkTensor('conv2d', 'bias', bias);
   const geom = conv2dGeometry(input.shape, weight.shape, bias?.shape ?? null, options);
   const output = new Float32Array(geom.n * geom.cOut * geom.outH * geom.outW);
-  if (output.length > 0) backend().conv2d(geom, input.data, weight.data, bias?.data ?? null, output);
+  if (output.length > 0) backend().conv2d(geom, input.data, weight.data, bias?.data ?? null, output, activation);
   const shape = input.ndim === 4 ? [geom.n, geom.cOut, geom.outH, geom.outW] : [geom.cOut, geom.outH, geom.outW];
   return new Tensor(output, shape);
 }

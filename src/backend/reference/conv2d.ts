@@ -2,9 +2,12 @@
  * Direct convolution, written to be read: it is the oracle every faster kernel is tested against,
  * so it follows the definition term by term and accumulates in float64.
  */
-import type { ConvGeometry } from '../backend.js';
+import type { Activation, ConvGeometry } from '../backend.js';
 
-export function conv2d(g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array): void {
+export function conv2d(
+  g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation,
+): void {
+  const relu = activation === 'relu';
   const cInPerGroup = g.cIn / g.groups;
   const cOutPerGroup = g.cOut / g.groups;
   for (let n = 0; n < g.n; n++) {
@@ -27,7 +30,9 @@ export function conv2d(g: ConvGeometry, input: Float32Array, weight: Float32Arra
               }
             }
           }
-          output[((n * g.cOut + oc) * g.outH + oy) * g.outW + ox] = sum;
+          // the activation sees the float32 value, as it would after the layer
+          const value = Math.fround(sum);
+          output[((n * g.cOut + oc) * g.outH + oy) * g.outW + ox] = relu && value < 0 ? 0 : value;
         }
       }
     }

@@ -2,7 +2,7 @@
  * The wasm backend's conv2d: picks a strategy from the geometry, lays out memory, and runs the
  * strategy's tasks on the thread pool.
  */
-import type { ConvGeometry } from '../backend.js';
+import type { Activation, ConvGeometry } from '../backend.js';
 import { conv2d as referenceConv2d } from '../reference/conv2d.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
@@ -200,11 +200,11 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
 
 export function runConv2d(
   instance: WasmInstance, pool: ThreadPool, g: ConvGeometry,
-  input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array,
+  input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation,
 ): void {
   const strategy = chooseStrategy(g);
   if (strategy === 'reference') {
-    referenceConv2d(g, input, weight, bias, output);
+    referenceConv2d(g, input, weight, bias, output, activation);
     return;
   }
   const p = plan(strategy, g);
@@ -252,7 +252,7 @@ export function runConv2d(
   Object.assign(block, {
     [Param.N]: g.n, [Param.C_IN]: g.cIn, [Param.H]: g.h, [Param.W]: g.w, [Param.C_OUT]: g.cOut, [Param.KH]: g.kH, [Param.KW]: g.kW,
     [Param.SH]: g.strideH, [Param.SW]: g.strideW, [Param.PT]: g.padTop, [Param.PL]: g.padLeft, [Param.DH]: g.dilationH, [Param.DW]: g.dilationW,
-    [Param.GROUPS]: g.groups, [Param.OUT_H]: g.outH, [Param.OUT_W]: g.outW,
+    [Param.GROUPS]: g.groups, [Param.OUT_H]: g.outH, [Param.OUT_W]: g.outW, [Param.RELU]: activation === 'relu' ? 1 : 0,
     [Param.INPUT]: inputAt, [Param.WEIGHT]: packedAt, [Param.BIAS]: packedBiasAt, [Param.OUTPUT]: outputAt,
     [Param.OFFSETS]: offsetsAt, [Param.PADDED]: paddedAt, [Param.WORKSPACE]: workspaceAt, [Param.WORKSPACE_BYTES]: p.workspaceBytes,
     ...(wino === null ? {} : { [Param.V]: wino.v, [Param.M]: wino.m, [Param.U]: wino.u, [Param.ZERO]: wino.zero }),

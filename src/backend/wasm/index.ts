@@ -1,12 +1,13 @@
 /**
  * The WebAssembly backend: f32x4 SIMD kernels written in AssemblyScript (kernels/), on all cores in
- * Node. `pad` and `relu` are memory-bound and stay on the reference kernels.
+ * Node. `relu` runs on one thread, without branches (a JavaScript loop mispredicts on every other sign);
+ * `pad` is a copy and stays on the reference kernel.
  */
 import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { pad } from '../reference/pad.js';
-import { relu } from '../reference/relu.js';
 import { runConv2d, tuning } from './conv2d.js';
+import { runRelu } from './relu.js';
 export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
 import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
 import { availableCores, ThreadPool, threadsSupported } from './pool.js';
@@ -52,9 +53,9 @@ export function getNumThreads(): number {
 
 export const wasmBackend: Backend = {
   name: 'wasm',
-  conv2d: (geom, input, weight, bias, output) => runConv2d(wasmInstance(), threadPool(), geom, input, weight, bias, output),
+  conv2d: (geom, input, weight, bias, output, activation) => runConv2d(wasmInstance(), threadPool(), geom, input, weight, bias, output, activation),
   pad,
-  relu,
+  relu: (input, output) => runRelu(wasmInstance(), input, output),
 };
 
 let usable: boolean | null = null;

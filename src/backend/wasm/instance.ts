@@ -23,6 +23,7 @@ export interface KernelExports {
   winograd6InputTask(params: number, task: number, worker: number): void;
   winograd6OutputTask(params: number, task: number, worker: number): void;
   packWeights(params: number, weight: number, bias: number): void;
+  reluFloats(src: number, dst: number, n: number): void;
 }
 
 const PAGE = 65536;

@@ -5,6 +5,7 @@
 // their nine weights in registers, other shapes tap by tap. The last columns of a row go one by one.
 
 import * as P from './params';
+import { relu1, relu4 } from './activation';
 import { padPlane } from './plane';
 
 // acc + the three taps of one kernel row for output columns x..x+3 (input columns x * stride + 0, 1, 2)
@@ -30,7 +31,7 @@ import { padPlane } from './plane';
 // Outputs [0, outW) of one output row, four at a time, as far as whole vectors go; returns where it stopped. `r0` is the
 // (padded) input row of the kernel's top row, at the input column of output column 0.
 // @ts-ignore: decorator
-@inline function rowOf3x3(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, stride: i32): i32 {
+@inline function rowOf3x3(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, stride: i32, relu: bool): i32 {
   const w00 = v128.load32_splat(weights, 0), w01 = v128.load32_splat(weights, 4), w02 = v128.load32_splat(weights, 8);
   const w10 = v128.load32_splat(weights, 12), w11 = v128.load32_splat(weights, 16), w12 = v128.load32_splat(weights, 20);
   const w20 = v128.load32_splat(weights, 24), w21 = v128.load32_splat(weights, 28), w22 = v128.load32_splat(weights, 32);
@@ -40,7 +41,7 @@ import { padPlane } from './plane';
     let acc = row3(b, r0, ox, stride, w00, w01, w02);
     acc = row3(acc, r0 + rowBytes, ox, stride, w10, w11, w12);
     acc = row3(acc, r0 + 2 * rowBytes, ox, stride, w20, w21, w22);
-    v128.store(dst + (<usize>ox << 2), acc);
+    v128.store(dst + (<usize>ox << 2), relu ? relu4(acc) : acc);
   }
   return ox;
 }
@@ -70,7 +71,7 @@ function tap(input: usize, h: i32, w: i32, weights: usize, bias: f32, iy0: i32, 
 }
 
 // The same, tap by tap, for any kernel, stride and dilation.
-function rowGeneric(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, kH: i32, kW: i32, sW: i32, dH: i32, dW: i32): i32 {
+function rowGeneric(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, kH: i32, kW: i32, sW: i32, dH: i32, dW: i32, relu: bool): i32 {
   let ox = 0;
   for (; ox + 4 <= outW; ox += 4) {
     let acc = f32x4.splat(bias);
@@ -81,7 +82,7 @@ function rowGeneric(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: 
         acc = f32x4.add(acc, f32x4.mul(wv, gather(row + (<usize>(kx * dW) << 2), ox, sW)));
       }
     }
-    v128.store(dst + (<usize>ox << 2), acc);
+    v128.store(dst + (<usize>ox << 2), relu ? relu4(acc) : acc);
   }
   return ox;
 }
@@ -112,6 +113,7 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
   const multiplier = cOut / cIn;
   const taps = kH * kW;
   const biasAt = <usize>P.param(params, P.BIAS);
+  const relu = P.param(params, P.RELU) != 0;
   for (let m = 0; m < multiplier; m++) {
     const oc = c * multiplier + m;
     const weights = <usize>P.param(params, P.WEIGHT) + (<usize>(oc * taps) << 2);
@@ -121,10 +123,13 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
       const dst = out + (<usize>(oy * outW) << 2);
       const r0 = plane + <usize>(oy * sH) * rowBytes;
       let ox: i32;
-      if (fast && sW == 1) ox = rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 1);
-      else if (fast) ox = rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 2);
-      else ox = rowGeneric(r0, rowBytes, weights, bias, dst, outW, kH, kW, sW, dH, dW);
-      for (; ox < outW; ox++) store<f32>(dst + (<usize>ox << 2), tap(plane, hp, wp, weights, bias, oy * sH, ox * sW, kH, kW, dH, dW));
+      if (fast && sW == 1) ox = rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 1, relu);
+      else if (fast) ox = rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 2, relu);
+      else ox = rowGeneric(r0, rowBytes, weights, bias, dst, outW, kH, kW, sW, dH, dW, relu);
+      for (; ox < outW; ox++) {
+        const v = tap(plane, hp, wp, weights, bias, oy * sH, ox * sW, kH, kW, dH, dW);
+        store<f32>(dst + (<usize>ox << 2), relu ? relu1(v) : v);
+      }
     }
   }
 }

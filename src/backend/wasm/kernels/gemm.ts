@@ -8,15 +8,17 @@
 
 import * as P from './params';
 import { im2colBlock } from './im2col';
+import { relu4 } from './activation';
 import { copyFloats, padPlane } from './plane';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
 
 // A 4x8 tile of C over kc steps, 8 f32x4 accumulators: 8 + 2 loads of B + 1 splat of A fit the 15
-// vector registers V8 gives WebAssembly. `first` starts from the bias, else from C.
+// vector registers V8 gives WebAssembly. `first` starts from the bias, else from C; `relu` (on the last
+// block of K) applies ReLU as the tile is stored.
 // @ts-ignore: decorator
-@inline function micro4x8(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize): void {
+@inline function micro4x8(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, relu: bool): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (first) {
     c00 = v128.load32_splat(bias, 0); c01 = c00;
@@ -48,6 +50,10 @@ const NR: i32 = 8;
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
     a += 16;
   }
+  if (relu) {
+    c00 = relu4(c00); c01 = relu4(c01); c10 = relu4(c10); c11 = relu4(c11);
+    c20 = relu4(c20); c21 = relu4(c21); c30 = relu4(c30); c31 = relu4(c31);
+  }
   v128.store(c, c00, 0); v128.store(c, c01, 16);
   v128.store(c + cStride, c10, 0); v128.store(c + cStride, c11, 16);
   v128.store(c + 2 * cStride, c20, 0); v128.store(c + 2 * cStride, c21, 16);
@@ -55,11 +61,11 @@ const NR: i32 = 8;
 }
 
 // A tile that overhangs C (fewer than 4 rows or 8 columns left) runs on a 4x8 scratch copy.
-function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, rows: i32, cols: i32, scratch: usize): void {
+function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, relu: bool, rows: i32, cols: i32, scratch: usize): void {
   if (!first) {
     for (let r = 0; r < rows; r++) copyFloats(scratch + <usize>(r * NR * 4), c + <usize>r * cStride, cols);
   }
-  micro4x8(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias);
+  micro4x8(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias, relu);
   for (let r = 0; r < rows; r++) copyFloats(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), cols);
 }
 
@@ -69,10 +75,12 @@ function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride
 // (column j is 4 bytes further), `c` C's column 0 of its first row. A
 // panel of weights is used for all the rows before the next, so that it stays in L1. With `overlap`
 // (allowed when this call covers the whole of K, so that a column computed twice gets the same value
-// twice) a ragged row end of at least 8 columns is done as the row's last 8 columns.
-export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool): void {
+// twice) a ragged row end of at least 8 columns is done as the row's last 8 columns. With `relu`, the
+// last block of K applies ReLU as it stores C.
+export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool, relu: bool): void {
   const mPanels = (m + MR - 1) / MR;
   const first = k0 == 0;
+  const activate = relu && k0 + kc == K;
   for (let mp = 0; mp < mPanels; mp++) {
     const a = weights + (<usize>(mp * K + k0) << 4);
     const bias = biases + (<usize>mp << 4);
@@ -82,14 +90,14 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
       const cp = c + <usize>(mp * MR) * cStride + <usize>r * cRow;
       let j = 0;
       if (channels == MR) {
-        for (; j + NR <= cols; j += NR) micro4x8(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias);
+        for (; j + NR <= cols; j += NR) micro4x8(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate);
         if (overlap && j < cols && cols >= NR) {
-          micro4x8(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias);
+          micro4x8(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias, activate);
           j = cols;
         }
       }
       for (; j < cols; j += NR) {
-        edgeTile(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, channels, min(NR, cols - j), scratch);
+        edgeTile(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate, channels, min(NR, cols - j), scratch);
       }
     }
   }
@@ -134,7 +142,7 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
   const K = P.param(params, P.K);
   const mp0 = firstPanel(params, mb);
   panels(groupWeights(params, g) + (<usize>(mp0 * K) << 4), groupBias(params, g) + (<usize>mp0 << 4), blockRows(params, mb), K, k0, kc,
-    b, offsets, c + <usize>(mp0 * MR) * cStride, cStride, rows, bRow, cRow, cols, scratch, kc == K);
+    b, offsets, c + <usize>(mp0 * MR) * cStride, cStride, rows, bRow, cRow, cols, scratch, kc == K, P.param(params, P.RELU) != 0);
 }
 
 // A GEMM task's number, (image, group, tile, block of output channels) in row-major order, taken apart.

@@ -5,6 +5,7 @@
 
 export { gemmDirectTask, gemmIm2colTask, padTask, packWeights } from './gemm';
 export { depthwiseTask } from './depthwise';
+export { reluFloats } from './activation';
 export {
   winogradSplitTask, winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
   winograd6InputTask, winograd6OutputTask,

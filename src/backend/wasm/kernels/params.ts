@@ -56,6 +56,7 @@ export const M_BLOCKS: i32 = 40; // GEMM tasks per (image, group, tile): each ta
 // the (m + 2)^2 rows a transform writes or reads at once fall into different L1 sets.
 export const V_XY: i32 = 44;
 export const M_XY: i32 = 45;
+export const RELU: i32 = 46; // 1: ReLU on every output as it is written (x < 0 ? 0 : x)
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {
