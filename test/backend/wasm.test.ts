@@ -136,12 +136,15 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 64, 32, 32], [128, 64, 1, 1]), 'gemm-direct');
   assert.equal(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }), 'winograd-f4');
   assert.equal(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }), 'winograd-f2'); // 4 tiles of 4x4, 16 of 2x2
-  assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1 }), 'gemm-im2col'); // 9 tiles of 2x2: too few; K = 4608
+  assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1 }), 'gemm-direct'); // 9 tiles of 2x2: too few; K = 4608, but 100 KiB of input
+  assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1, dilation: 2, stride: 2 }), 'gemm-im2col'); // stride 2
   assert.equal(pick([4, 128, 10, 10], [128, 128, 3, 3], { padding: 1 }), 'winograd-f2'); // 4x4 tiles would compute 1.44x the outputs
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'winograd-f6'); // 36 sub-images of 6x6 outputs
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 1 }), 'winograd-f6');
   assert.equal(pick([1, 1024, 33, 33], [256, 1024, 3, 3], { padding: 1 }), 'winograd-f4'); // F(6x6) loses precision past 512
-  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 12, dilation: 12 }), 'gemm-im2col'); // sub-images of 3x3: too small; K = 2304
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 12, dilation: 12 }), 'winograd-f4'); // sub-images of 3x3: 4x4 tiles waste 2.1x, still half the multiplies
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 16, dilation: 16 }), 'gemm-im2col'); // sub-images of 2x2: 4x4 tiles waste 4x; 1.2 MiB of input
+  assert.equal(pick([1, 256, 33, 33], [256, 256, 5, 5], { padding: 2 }), 'gemm-im2col'); // K = 6400 over 1.2 MiB of input
   assert.equal(pick([1, 64, 32, 32], [64, 16, 3, 3], { padding: 1, groups: 4 }), 'winograd-f4'); // 16 channels a group
   assert.equal(pick([1, 64, 32, 32], [64, 8, 3, 3], { padding: 1, groups: 8 }), 'gemm-direct'); // 8: too few to pay for the transforms
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
