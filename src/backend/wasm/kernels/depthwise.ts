@@ -2,48 +2,51 @@
 // channel. It copies the channel into a zero-padded plane in the worker's workspace (small images, the
 // common case in mobile networks, are mostly border, and one-by-one border code would dominate), then
 // computes each output row four columns at a time: 3x3 kernels at stride 1 or 2 (MobileNet's) with
-// their nine weights in registers, other shapes tap by tap. The last columns of a row go one by one.
+// their nine weights in registers, other shapes tap by tap. At stride 2 the plane's rows are stored
+// even columns first, then odd ones, so that every tap is a plain vector load.
 
 import * as P from './params';
 import { relu1, relu4 } from './activation';
-import { padPlane } from './plane';
+import { padPlane, padPlaneSplit } from './plane';
 
-// acc + the three taps of one kernel row for output columns x..x+3 (input columns x * stride + 0, 1, 2)
+// acc + the three taps of one kernel row for output columns x..x+3: input columns x + 0, 1, 2 at
+// stride 1; at stride 2, columns 2x + 0, 1, 2, which a row stored as even columns then odd ones (`half`
+// floats each) holds as even[x], odd[x] and even[x + 1].
 // @ts-ignore: decorator
-@inline function row3(acc: v128, row: usize, x: i32, stride: i32, w0: v128, w1: v128, w2: v128): v128 {
-  let t0: v128, t1: v128, t2: v128;
-  if (stride == 1) {
-    const p = row + (<usize>x << 2);
-    t0 = v128.load(p);
-    t1 = v128.load(p, 4);
-    t2 = v128.load(p, 8);
-  } else {
-    const p = row + (<usize>x << 3);
-    const v0 = v128.load(p);
-    const v1 = v128.load(p, 16);
-    t0 = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6);
-    t1 = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
-    t2 = v128.shuffle<f32>(t0, v128.load(p, 32), 1, 2, 3, 4);
-  }
+@inline function row3(acc: v128, row: usize, x: i32, stride: i32, half: i32, w0: v128, w1: v128, w2: v128): v128 {
+  const p = row + (<usize>x << 2);
+  const t0 = v128.load(p);
+  const t1 = stride == 1 ? v128.load(p, 4) : v128.load(p + (<usize>half << 2));
+  const t2 = stride == 1 ? v128.load(p, 8) : v128.load(p, 4);
   return f32x4.add(f32x4.add(f32x4.add(acc, f32x4.mul(w0, t0)), f32x4.mul(w1, t1)), f32x4.mul(w2, t2));
 }
 
-// Outputs [0, outW) of one output row, four at a time, as far as whole vectors go; returns where it stopped. `r0` is the
-// (padded) input row of the kernel's top row, at the input column of output column 0.
+// Stores the first `count` lanes of v at dst (count <= 4).
 // @ts-ignore: decorator
-@inline function rowOf3x3(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, stride: i32, relu: bool): i32 {
+@inline function storeLanes(dst: usize, v: v128, count: i32): void {
+  if (count == 4) {
+    v128.store(dst, v);
+    return;
+  }
+  store<f32>(dst, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(dst, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(dst, f32x4.extract_lane(v, 2), 8);
+}
+
+// One output row of a 3x3 kernel, four columns at a time (the plane has room for the last, partial
+// vector's reads). `r0` is the (padded) input row of the kernel's top row.
+// @ts-ignore: decorator
+@inline function rowOf3x3(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, stride: i32, half: i32, relu: bool): void {
   const w00 = v128.load32_splat(weights, 0), w01 = v128.load32_splat(weights, 4), w02 = v128.load32_splat(weights, 8);
   const w10 = v128.load32_splat(weights, 12), w11 = v128.load32_splat(weights, 16), w12 = v128.load32_splat(weights, 20);
   const w20 = v128.load32_splat(weights, 24), w21 = v128.load32_splat(weights, 28), w22 = v128.load32_splat(weights, 32);
   const b = f32x4.splat(bias);
-  let ox = 0;
-  for (; ox + 4 <= outW; ox += 4) {
-    let acc = row3(b, r0, ox, stride, w00, w01, w02);
-    acc = row3(acc, r0 + rowBytes, ox, stride, w10, w11, w12);
-    acc = row3(acc, r0 + 2 * rowBytes, ox, stride, w20, w21, w22);
-    v128.store(dst + (<usize>ox << 2), relu ? relu4(acc) : acc);
+  for (let ox = 0; ox < outW; ox += 4) {
+    let acc = row3(b, r0, ox, stride, half, w00, w01, w02);
+    acc = row3(acc, r0 + rowBytes, ox, stride, half, w10, w11, w12);
+    acc = row3(acc, r0 + 2 * rowBytes, ox, stride, half, w20, w21, w22);
+    storeLanes(dst + (<usize>ox << 2), relu ? relu4(acc) : acc, min(4, outW - ox));
   }
-  return ox;
 }
 
 // One output value, tap by tap, reading zero outside the h x w plane.
@@ -106,9 +109,10 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
   const c = task % cIn;
   const plane = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const src = <usize>P.param(params, P.INPUT) + (<usize>((n * cIn + c) * h * w) << 2);
-  padPlane(src, h, w, plane, hp, wp, P.param(params, P.PT), P.param(params, P.PL));
-  const rowBytes = <usize>wp << 2;
   const fast = kH == 3 && kW == 3 && dH == 1 && dW == 1 && (sW == 1 || sW == 2);
+  if (fast && sW == 2) padPlaneSplit(src, h, w, plane, hp, wp / 2, P.param(params, P.PT), P.param(params, P.PL));
+  else padPlane(src, h, w, plane, hp, wp, P.param(params, P.PT), P.param(params, P.PL));
+  const rowBytes = <usize>wp << 2;
 
   const multiplier = cOut / cIn;
   const taps = kH * kW;
@@ -122,10 +126,15 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
     for (let oy = 0; oy < outH; oy++) {
       const dst = out + (<usize>(oy * outW) << 2);
       const r0 = plane + <usize>(oy * sH) * rowBytes;
-      let ox: i32;
-      if (fast && sW == 1) ox = rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 1, relu);
-      else if (fast) ox = rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 2, relu);
-      else ox = rowGeneric(r0, rowBytes, weights, bias, dst, outW, kH, kW, sW, dH, dW, relu);
+      if (fast && sW == 1) {
+        rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 1, 0, relu);
+        continue;
+      }
+      if (fast) {
+        rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 2, wp / 2, relu);
+        continue;
+      }
+      let ox = rowGeneric(r0, rowBytes, weights, bias, dst, outW, kH, kW, sW, dH, dW, relu);
       for (; ox < outW; ox++) {
         const v = tap(plane, hp, wp, weights, bias, oy * sH, ox * sW, kH, kW, dH, dW);
         store<f32>(dst + (<usize>ox << 2), relu ? relu1(v) : v);

@@ -32,3 +32,35 @@ export function padPlane(src: usize, h: i32, w: i32, dst: usize, hp: i32, wp: i3
   }
   zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
 }
+
+// The same, each padded row stored as its even columns, then its odd ones, `half` floats each: a
+// stride-2 convolution then reads its taps as whole vectors, with no shuffles.
+export function padPlaneSplit(src: usize, h: i32, w: i32, dst: usize, hp: i32, half: i32, pT: i32, pL: i32): void {
+  const wp = 2 * half;
+  const rows = min(h, hp - pT);
+  const cols = min(w, wp - pL);
+  // input column x is padded column x + pL; the input fills even columns [e0, e1) and odd ones [o0, o1)
+  const e0 = (pL + 1) >> 1, e1 = (pL + cols + 1) >> 1;
+  const o0 = pL >> 1, o1 = (pL + cols) >> 1;
+  const first = pL & 1; // the half that input column 0 goes to
+  zeroFloats(dst, pT * wp);
+  for (let y = 0; y < rows; y++) {
+    const from = src + (<usize>(y * w) << 2);
+    const even = dst + (<usize>((y + pT) * wp) << 2);
+    const odd = even + (<usize>half << 2);
+    zeroFloats(even, e0);
+    zeroFloats(even + (<usize>e1 << 2), half - e1);
+    zeroFloats(odd, o0);
+    zeroFloats(odd + (<usize>o1 << 2), half - o1);
+    const a = first == 0 ? even + (<usize>e0 << 2) : odd + (<usize>o0 << 2); // input columns 0, 2, 4, ...
+    const b = first == 0 ? odd + (<usize>o0 << 2) : even + (<usize>e0 << 2); // columns 1, 3, 5, ...
+    let x = 0;
+    for (; x + 8 <= cols; x += 8) {
+      const v0 = v128.load(from + (<usize>x << 2)), v1 = v128.load(from + (<usize>x << 2), 16);
+      v128.store(a + (<usize>x << 1), v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+      v128.store(b + (<usize>x << 1), v128.shuffle<f32>(v0, v1, 1, 3, 5, 7));
+    }
+    for (; x < cols; x++) store<f32>(((x & 1) == 0 ? a : b) + (<usize>(x >> 1) << 2), load<f32>(from + (<usize>x << 2)));
+  }
+  zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
+}
