@@ -7,6 +7,7 @@ import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
 import { Tensor, type Shape } from '../tensor.js';
 import { checkOptions, checkTensor, pair, positiveInt, type IntOrPair } from './args.js';
+import { outputArray } from './output.js';
 
 /** Padding as PyTorch takes it: an int, `[h, w]`, or `'valid'` (none) / `'same'` (output size = input size). */
 export type Padding = IntOrPair | 'valid' | 'same';
@@ -150,7 +151,7 @@ export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | n
   checkTensor('conv2d', 'weight', weight);
   if (bias !== undefined && bias !== null) checkTensor('conv2d', 'bias', bias);
   const geom = conv2dGeometry(input.shape, weight.shape, bias?.shape ?? null, options);
-  const output = new Float32Array(geom.n * geom.cOut * geom.outH * geom.outW);
+  const output = outputArray(geom.n * geom.cOut * geom.outH * geom.outW);
   if (output.length > 0) backend().conv2d(geom, input.data, weight.data, bias?.data ?? null, output, activation);
   const shape = input.ndim === 4 ? [geom.n, geom.cOut, geom.outH, geom.outW] : [geom.cOut, geom.outH, geom.outW];
   return new Tensor(output, shape);

@@ -7,6 +7,7 @@ import { backend } from '../backend/registry.js';
 import { argError, isInt, show } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './args.js';
+import { outputArray } from './output.js';
 
 export type { PadMode };
 
@@ -62,7 +63,7 @@ export function padGeometry(shape: readonly number[], pads: unknown, mode: unkno
 export function pad(input: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
   checkTensor('pad', 'input', input);
   const geom = padGeometry(input.shape, pads, mode, value);
-  const output = new Float32Array(geom.planes * geom.outH * geom.outW);
+  const output = outputArray(geom.planes * geom.outH * geom.outW);
   if (output.length > 0) backend().pad(geom, input.data, output);
   return new Tensor(output, [...input.shape.slice(0, -2), geom.outH, geom.outW]);
 }

@@ -1,11 +1,12 @@
 import { backend } from '../backend/registry.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './args.js';
+import { outputArray } from './output.js';
 
 /** `max(x, 0)` elementwise, like `torch.relu`; NaN stays NaN. */
 export function relu(input: Tensor): Tensor {
   checkTensor('relu', 'input', input);
-  const output = new Float32Array(input.numel);
+  const output = outputArray(input.numel);
   backend().relu(input.data, output);
   return new Tensor(output, input.shape);
 }
