@@ -137,7 +137,8 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }), 'winograd-f4');
   assert.equal(pick([1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }), 'winograd-f2'); // 4 tiles of 4x4, 16 of 2x2
   assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1 }), 'gemm-direct'); // 9 tiles of 2x2: too few; K = 4608, but 100 KiB of input
-  assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1, dilation: 2, stride: 2 }), 'gemm-im2col'); // stride 2
+  assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1, dilation: 2, stride: 2 }), 'gemm-direct'); // 2 x 2 sub-images of 100 KiB
+  assert.equal(pick([1, 512, 33, 33], [512, 512, 3, 3], { padding: 1, stride: 2 }), 'gemm-im2col'); // 2.3 MiB
   assert.equal(pick([4, 128, 10, 10], [128, 128, 3, 3], { padding: 1 }), 'winograd-f2'); // 4x4 tiles would compute 1.44x the outputs
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'winograd-f6'); // 36 sub-images of 6x6 outputs
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 1 }), 'winograd-f6');
@@ -149,7 +150,10 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 64, 32, 32], [64, 8, 3, 3], { padding: 1, groups: 8 }), 'gemm-direct'); // 8: too few to pay for the transforms
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
   assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');
-  assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'gemm-im2col');
+  assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'gemm-im2col'); // 861 KiB a group
+  assert.equal(pick([1, 128, 28, 28], [256, 128, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // split into 2 x 2 sub-images
+  assert.equal(pick([1, 32, 15, 15], [48, 32, 1, 1], { stride: 2 }), 'gemm-im2col'); // would read one sub-image of four
+  assert.equal(pick([1, 32, 15, 15], [48, 32, 3, 3], { stride: [2, 1], padding: 1 }), 'gemm-im2col');
 });
 
 test('memory does not grow over 10,000 calls', () => {

@@ -76,10 +76,12 @@ export function macsOf(g: ConvGeometry): number {
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
  * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 12 channels per group and
  * 16 tiles on Winograd, F(6x6, 3x3), F(4x4, 3x3) or F(2x2, 3x3), whichever does the fewest multiplies
- * per kept output, unless `setWinograd(false)`; stride 1 with K <= 1024 on the GEMM reading the input's planes in
- * place (written there at a plane stride that is an odd number of cache lines: planes a multiple of
- * 4 KiB apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower), or a padded copy
- * of them; the rest on the GEMM over im2col blocks.
+ * per kept output, unless `setWinograd(false)`; the rest on the GEMM, reading B straight from the input
+ * ('gemm-direct': stride 1 with K <= 1024 or a group's padded input within 512 KiB, from the input's
+ * planes in place or a padded copy, laid an odd number of cache lines apart (planes a multiple of 4 KiB
+ * apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower); equal strides no
+ * larger than the kernel, within 512 KiB, from the padded input split into stride x stride sub-images)
+ * or from im2col blocks ('gemm-im2col').
  */
 export function chooseStrategy(g: ConvGeometry): Strategy {
   const depthwise = g.groups === g.cIn && g.cIn > 1;
@@ -87,7 +89,7 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === g.dilationW && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
   const forced = tuning.force;
   const forcedWinograd = forced === 'winograd-f2' || forced === 'winograd-f4' || forced === 'winograd-f6';
-  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && strideOne) || (forcedWinograd && winograd)) {
+  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && g.strideH === g.strideW) || (forcedWinograd && winograd)) {
     return forced;
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
@@ -108,8 +110,12 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
     if (best !== undefined) return `winograd-f${best}`;
   }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
-  const groupBytes = (g.cIn / g.groups) * (g.h + g.padTop + g.padBottom) * (g.w + g.padLeft + g.padRight) * 4;
-  return strideOne && (K <= DIRECT_MAX_K || groupBytes <= DIRECT_MAX_BYTES) ? 'gemm-direct' : 'gemm-im2col';
+  const fitsL2 = (g.cIn / g.groups) * (g.h + g.padTop + g.padBottom) * (g.w + g.padLeft + g.padRight) * 4 <= DIRECT_MAX_BYTES;
+  if (strideOne) return K <= DIRECT_MAX_K || fitsL2 ? 'gemm-direct' : 'gemm-im2col';
+  // strided: the direct kernel reads the input split into stride x stride sub-images, all of them when
+  // the kernel is at least the stride (measured: 3x3 stride 2 on 128 channels of 28x28 1.13x faster than
+  // im2col, on 32 of 15x15 2.6x; on 64 of 56x56, 861 KiB a group, 1.16x slower; 1x1 stride 2 slower)
+  return g.strideH === g.strideW && g.kH >= g.strideH && g.kW >= g.strideW && fitsL2 ? 'gemm-direct' : 'gemm-im2col';
 }
 
 /** Winograd's input and output transform kernels for each tile size. */
@@ -138,9 +144,11 @@ interface Plan {
   packed: boolean;
   /** Floats per channel of the padded copy of the input (HP, WP and PLANE in the fields), if there is one. */
   paddedPlane: number | null;
+  /** Sub-images per axis the padded plane is split into (SPLIT in the fields); 1: a plain padded copy. */
+  split: number;
   offsets: Int32Array | null;
-  /** Whether Winograd splits the input into sub-images, and its tile size. */
-  winograd?: { split: boolean; tile: TileSize };
+  /** Winograd's tile size. */
+  winograd?: { tile: TileSize };
   fields: Partial<Record<Param, number>>;
 }
 
@@ -153,7 +161,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const vectors = Math.ceil(g.outW / 4) * 4;
     const wp = split ? 2 * (vectors + 4) : vectors * g.strideW + (g.kW - 1) * g.dilationW + 8;
     return {
-      kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, paddedPlane: null, offsets: null,
+      kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, paddedPlane: null, split: 1, offsets: null,
       fields: { [Param.HP]: hp, [Param.WP]: wp },
     };
   }
@@ -174,10 +182,10 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
     return {
       kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / WINOGRAD_CHUNK), workspaceBytes: 4096, packed: false,
-      paddedPlane: d * d * subPlane, offsets, winograd: { split: d > 1, tile: m },
+      paddedPlane: d * d * subPlane, split: d, offsets, winograd: { tile: m },
       fields: {
         [Param.K]: cInG, [Param.KC]: cInG, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
-        [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.DIL]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
+        [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.SPLIT]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
         [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: WINOGRAD_CHUNK,
         [Param.V_XY]: planeStride(g.n * g.cIn * stride), [Param.M_XY]: planeStride(g.n * g.cOut * stride),
       },
@@ -187,22 +195,30 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   const blocking = { [Param.K]: K, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4) };
   const offsets = new Int32Array(strategy === 'gemm-direct' ? K : Math.min(K, KC));
   if (strategy === 'gemm-direct') {
-    const hp = g.h + g.padTop + g.padBottom;
-    const wp = g.w + g.padLeft + g.padRight;
-    const plane = planeStride(hp * wp);
-    // B's row k = (channel, ky, kx) for output (y, x) starts at padded[channel][y + ky*dH][x + kx*dW]
+    // a stride-s convolution reads the padded plane split into s x s sub-images (s = 1: the plane itself)
+    const split = g.strideH;
+    const hp = Math.ceil((g.h + g.padTop + g.padBottom) / split);
+    const wp = Math.ceil((g.w + g.padLeft + g.padRight) / split);
+    const subPlane = planeStride(hp * wp);
+    const plane = split === 1 ? subPlane : planeStride(split * split * subPlane);
+    // B's row k = (channel, ky, kx) for output (y, x) starts at padded[channel][s y + ky dH][s x + kx dW],
+    // which is sub-image ((ky dH) % s, (kx dW) % s) at (y + floor(ky dH / s), x + floor(kx dW / s))
     for (let k = 0; k < K; k++) {
       const c = Math.floor(k / (g.kH * g.kW));
-      const ky = Math.floor(k / g.kW) % g.kH;
-      const kx = k % g.kW;
-      offsets[k] = (c * plane + ky * g.dilationH * wp + kx * g.dilationW) * 4;
+      const ky = (Math.floor(k / g.kW) % g.kH) * g.dilationH;
+      const kx = (k % g.kW) * g.dilationW;
+      const sub = (ky % split) * split + (kx % split);
+      offsets[k] = (c * plane + sub * subPlane + Math.floor(ky / split) * wp + Math.floor(kx / split)) * 4;
     }
     const rows = Math.max(1, Math.floor(DIRECT_TILE / g.outW));
     const tiles = Math.ceil(g.outH / rows);
     const mBlocks = channelBlocks(g, tiles, blocking[Param.M_PANELS]);
     return {
-      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128, packed: true, paddedPlane: plane, offsets,
-      fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: rows, [Param.PLANE]: plane, [Param.WP]: wp, [Param.HP]: hp, [Param.M_BLOCKS]: mBlocks },
+      kernel: 'gemmDirectTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128, packed: true, paddedPlane: plane, split, offsets,
+      fields: {
+        ...blocking, [Param.TILES]: tiles, [Param.TILE]: rows, [Param.PLANE]: plane, [Param.WP]: wp, [Param.HP]: hp, [Param.M_BLOCKS]: mBlocks,
+        [Param.SPLIT]: split, [Param.SUB_PLANE]: subPlane,
+      },
     };
   }
   // block rows 64 bytes longer than a multiple of 8 floats, so that a column of the block spreads over all L1 sets
@@ -211,7 +227,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   const tiles = Math.ceil((g.outH * g.outW) / IM2COL_TILE);
   const mBlocks = channelBlocks(g, tiles, blocking[Param.M_PANELS]);
   return {
-    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, paddedPlane: null, offsets,
+    kernel: 'gemmIm2colTask', tasks: g.n * g.groups * tiles * mBlocks, workspaceBytes: 128 + KC * rowFloats * 4, packed: true, paddedPlane: null, split: 1, offsets,
     fields: { ...blocking, [Param.TILES]: tiles, [Param.TILE]: IM2COL_TILE, [Param.WP]: rowFloats, [Param.M_BLOCKS]: mBlocks },
   };
 }
@@ -234,7 +250,7 @@ export function runConv2d(
   instance.reset();
   const params = instance.alloc(where, Param.COUNT * 4);
   // An unpadded stride-1 input goes straight into its planes, at the plane stride the direct kernel wants.
-  const inPlace = p.kernel === 'gemmDirectTask' && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  const inPlace = p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
   const inputAt = inPlace ? 0 : instance.alloc(where, input.length * 4);
   // Winograd reads only its transformed weights; the other kernels read the weights as given or packed
   const weightAt = p.winograd === undefined ? instance.alloc(where, weight.length * 4) : 0;
@@ -279,7 +295,7 @@ export function runConv2d(
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
-  if (p.paddedPlane !== null && !inPlace) pool.run(p.winograd?.split === true ? 'winogradSplitTask' : 'padTask', params, g.n * g.cIn, parallel);
+  if (p.paddedPlane !== null && !inPlace) pool.run(p.split > 1 ? 'splitTask' : 'padTask', params, g.n * g.cIn, parallel);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn, parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);

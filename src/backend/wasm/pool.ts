@@ -27,7 +27,7 @@ const SPIN_MS = 0.2;
 /** Kernels a task can run, by index into the control word KERNEL. */
 export const TASK_KERNELS = [
   'gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask',
-  'winogradSplitTask', 'winograd4InputTask', 'winogradGemmTask', 'winograd4OutputTask', 'winograd2InputTask', 'winograd2OutputTask',
+  'splitTask', 'winograd4InputTask', 'winogradGemmTask', 'winograd4OutputTask', 'winograd2InputTask', 'winograd2OutputTask',
   'winograd6InputTask', 'winograd6OutputTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];

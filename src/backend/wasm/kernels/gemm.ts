@@ -9,7 +9,7 @@
 import * as P from './params';
 import { im2colBlock } from './im2col';
 import { relu4 } from './activation';
-import { copyFloats, padPlane } from './plane';
+import { copyFloats } from './plane';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -222,15 +222,6 @@ export function gemmIm2colTask(params: usize, task: i32, worker: i32): void {
     im2colBlock(params, input, k0, kc, n0, nc, block, rowFloats);
     blockPanels(params, g, mb, k0, kc, block, offsets, output, cStride, 1, 0, 0, nc, scratch);
   }
-}
-
-// Copies every channel plane of the input into a zero-padded plane of HP x WP, PLANE floats apart.
-export function padTask(params: usize, task: i32, worker: i32): void {
-  const h = P.param(params, P.H);
-  const w = P.param(params, P.W);
-  const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
-  const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
-  padPlane(src, h, w, dst, P.param(params, P.HP), P.param(params, P.WP), P.param(params, P.PT), P.param(params, P.PL));
 }
 
 // Packs the weights of every group, [cOut][K] row-major, into panels of 4 rows: [g][panel][k][4],

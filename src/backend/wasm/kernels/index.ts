@@ -3,10 +3,11 @@
 // Kernels never allocate and hold no static data, so every worker can instantiate this module over
 // one shared memory.
 
-export { gemmDirectTask, gemmIm2colTask, padTask, packWeights } from './gemm';
+export { gemmDirectTask, gemmIm2colTask, packWeights } from './gemm';
+export { padTask, splitTask } from './plane';
 export { depthwiseTask } from './depthwise';
 export { reluFloats } from './activation';
 export {
-  winogradSplitTask, winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
+  winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
   winograd6InputTask, winograd6OutputTask,
 } from './winograd';

@@ -45,10 +45,12 @@ export const M: i32 = 36;
 export const U: i32 = 37;
 export const ZERO: i32 = 38;
 export const CHUNK: i32 = 39;
-// Dilated Winograd: the padded plane of a channel is split into DIL x DIL interleaved sub-images
-// (sub-image (a, b) holds padded[a + DIL u][b + DIL v]), each an HP x WP plane SUB_PLANE floats long,
-// on which the dilated convolution is an ordinary 3x3 one; TILES_S tiles per sub-image.
-export const DIL: i32 = 41;
+// Split planes: a channel's padded plane as SPLIT x SPLIT interleaved sub-images (sub-image (a, b) holds
+// padded[a + SPLIT u][b + SPLIT v]), each an HP x WP plane, SUB_PLANE floats apart. A dilated 3x3
+// convolution is an ordinary one on each sub-image of SPLIT = its dilation (Winograd); a strided one,
+// with SPLIT = its stride, reads each tap's outputs from consecutive floats of one sub-image (the
+// direct GEMM). TILES_S: Winograd's tiles per sub-image.
+export const SPLIT: i32 = 41;
 export const SUB_PLANE: i32 = 42;
 export const TILES_S: i32 = 43;
 export const M_BLOCKS: i32 = 40; // GEMM tasks per (image, group, tile): each takes a block of output channels

@@ -1,7 +1,10 @@
 // Copies and zero fills of float rows, and zero-padded copies of image planes (so that convolution
 // loops read without bounds checks). Rows are short (tens to hundreds of floats), and V8 runs
 // memory.copy and memory.fill as calls out of the generated code, which cost more than such a row:
-// these loops stay inline, four floats at a time.
+// these loops stay inline, four floats at a time. The tasks copy the input's channels into the
+// padded (and maybe split) planes the convolution kernels read.
+
+import * as P from './params';
 
 // @ts-ignore: decorator
 @inline export function copyFloats(dst: usize, src: usize, count: i32): void {
@@ -63,4 +66,46 @@ export function padPlaneSplit(src: usize, h: i32, w: i32, dst: usize, hp: i32, h
     for (; x < cols; x++) store<f32>(((x & 1) == 0 ? a : b) + (<usize>(x >> 1) << 2), load<f32>(from + (<usize>x << 2)));
   }
   zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
+}
+
+// Copies every channel plane of the input into a zero-padded plane of HP x WP, PLANE floats apart.
+export function padTask(params: usize, task: i32, worker: i32): void {
+  const h = P.param(params, P.H);
+  const w = P.param(params, P.W);
+  const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
+  const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  padPlane(src, h, w, dst, P.param(params, P.HP), P.param(params, P.WP), P.param(params, P.PT), P.param(params, P.PL));
+}
+
+// Task: image n, channel c. Writes the channel's SPLIT x SPLIT sub-images of its zero-padded plane (see
+// params.ts): zeros throughout, then, for each sub-image (a, b), every SPLIT-th input value of every
+// SPLIT-th row (padded (py, px) is sub-image (py % SPLIT, px % SPLIT) at (py / SPLIT, px / SPLIT); input
+// (y, x) is padded (y + PT, x + PL)). Walking the sub-images needs no division per value.
+export function splitTask(params: usize, task: i32, worker: i32): void {
+  const h = P.param(params, P.H);
+  const w = P.param(params, P.W);
+  const pT = P.param(params, P.PT);
+  const pL = P.param(params, P.PL);
+  const d = P.param(params, P.SPLIT);
+  const hp = P.param(params, P.HP);
+  const wp = P.param(params, P.WP);
+  const subPlane = P.param(params, P.SUB_PLANE);
+  const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
+  const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  zeroFloats(dst, d * d * subPlane);
+  for (let a = 0; a < d; a++) {
+    for (let u = 0; u < hp; u++) {
+      const y = a + d * u - pT;
+      if (y < 0) continue;
+      if (y >= h) break;
+      const from = src + (<usize>(y * w) << 2);
+      for (let b = 0; b < d; b++) {
+        const to = dst + (<usize>((a * d + b) * subPlane + u * wp) << 2);
+        let v = 0;
+        let x = b - pL;
+        for (; x < 0; x += d) v++;
+        for (; v < wp && x < w; v++, x += d) store<f32>(to + (<usize>v << 2), load<f32>(from + (<usize>x << 2)));
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
 // Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, 2016) for 3x3 stride-1 convolutions
-// (dilated ones too: split into DIL x DIL interleaved sub-images, each an undilated 3x3 convolution):
+// (dilated ones too: splitTask splits the input into SPLIT x SPLIT interleaved sub-images, SPLIT = the
+// dilation, each an undilated 3x3 convolution):
 // Y = A^T [ (G g G^T) (.) (B^T d B) ] A per 4x4 tile of output, from a 6x6 tile of (padded) input.
 // 36 multiplies per 16 outputs instead of 144; the elementwise products summed over input channels are
 // 36 GEMMs, run on the same 4x8 micro-kernel as the direct convolution. The transforms work on four
@@ -9,7 +10,6 @@
 import * as P from './params';
 import { panels } from './gemm';
 import { relu4 } from './activation';
-import { zeroFloats } from './plane';
 
 // @ts-ignore: decorator
 @inline function fma(acc: v128, a: v128, b: v128): v128 {
@@ -56,39 +56,6 @@ import { zeroFloats } from './plane';
   v128.store(q, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
   v128.store(q, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
   v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-}
-
-// Task: image n, channel c. Writes the channel's DIL x DIL sub-images of its zero-padded plane: zeros
-// throughout, then, for each sub-image (a, b), every DIL-th input value of every DIL-th row (padded
-// (py, px) is sub-image (py % DIL, px % DIL) at (py / DIL, px / DIL); input (y, x) is padded (y + PT, x + PL)).
-// Walking the sub-images needs no division per value.
-export function winogradSplitTask(params: usize, task: i32, worker: i32): void {
-  const h = P.param(params, P.H);
-  const w = P.param(params, P.W);
-  const pT = P.param(params, P.PT);
-  const pL = P.param(params, P.PL);
-  const d = P.param(params, P.DIL);
-  const hp = P.param(params, P.HP);
-  const wp = P.param(params, P.WP);
-  const subPlane = P.param(params, P.SUB_PLANE);
-  const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
-  const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
-  zeroFloats(dst, d * d * subPlane);
-  for (let a = 0; a < d; a++) {
-    for (let u = 0; u < hp; u++) {
-      const y = a + d * u - pT;
-      if (y < 0) continue;
-      if (y >= h) break;
-      const from = src + (<usize>(y * w) << 2);
-      for (let b = 0; b < d; b++) {
-        const to = dst + (<usize>((a * d + b) * subPlane + u * wp) << 2);
-        let v = 0;
-        let x = b - pL;
-        for (; x < 0; x += d) v++;
-        for (; v < wp && x < w; v++, x += d) store<f32>(to + (<usize>v << 2), load<f32>(from + (<usize>x << 2)));
-      }
-    }
-  }
 }
 
 // Task: (tile position xy, image n, group g, chunk of tiles): M[xy][n][g's channels] = U[xy][g] V[xy][n][g's channels].
@@ -229,7 +196,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   else inputTransform6(c0, c1, c2, c3, column(e, f, g, h, 0), column(e, f, g, h, 1), column(e, f, g, h, 2), column(e, f, g, h, 3), row, 16);
 }
 
-// Tiles are numbered sub-image by sub-image (sub = a DIL + b), row by row (ty), column by column (tx);
+// Tiles are numbered sub-image by sub-image (sub = a SPLIT + b), row by row (ty), column by column (tx);
 // the transforms walk them in that order, four at a time (one per lane), keeping (sub, ty, tx) in locals:
 // dividing each lane's tile number would cost more than its transform.
 
@@ -285,7 +252,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const co = task % cOut;
   const outH = P.param(params, P.OUT_H);
   const outW = P.param(params, P.OUT_W);
-  const d = P.param(params, P.DIL);
+  const d = P.param(params, P.SPLIT);
   const tiles = P.param(params, P.TILES_N);
   const tilesW = P.param(params, P.TILES_W);
   const tilesH = P.param(params, P.TILES_S) / tilesW;
@@ -345,7 +312,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
           if (m != 4) store<f64>(dst + <usize>((m - 2) * 4), load<f64>(rows + <usize>(64 + l * 8)));
           continue;
         }
-        // a tile that overhangs the image's right edge, or whose columns are DIL apart
+        // a tile that overhangs the image's right edge, or whose columns are SPLIT (the dilation) apart
         for (let j = 0; j < m && ox + d * j < outW; j++) store<f32>(dst + (<usize>(d * j) << 2), load<f32>(yi + <usize>(j * 16 + l * 4)));
       }
     }
