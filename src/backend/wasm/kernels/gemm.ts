@@ -15,10 +15,11 @@ const MR: i32 = 4;
 const NR: i32 = 8;
 
 // A 4x8 tile of C over kc steps, 8 f32x4 accumulators: 8 + 2 loads of B + 1 splat of A fit the 15
-// vector registers V8 gives WebAssembly. `first` starts from the bias, else from C; `relu` (on the last
-// block of K) applies ReLU as the tile is stored.
+// vector registers V8 gives WebAssembly; not `wide`, a 4x4 tile (for the last columns of a row: half
+// the work of a 4x8 one that recomputes four). `first` starts from the bias, else from C; `relu` (on the
+// last block of K) applies ReLU as the tile is stored. `wide` is a constant wherever this is inlined.
 // @ts-ignore: decorator
-@inline function micro4x8(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, relu: bool): void {
+@inline function micro(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, relu: bool, wide: bool): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (first) {
     c00 = v128.load32_splat(bias, 0); c01 = c00;
@@ -26,38 +27,39 @@ const NR: i32 = 8;
     c20 = v128.load32_splat(bias, 8); c21 = c20;
     c30 = v128.load32_splat(bias, 12); c31 = c30;
   } else {
-    c00 = v128.load(c, 0); c01 = v128.load(c, 16);
-    c10 = v128.load(c + cStride, 0); c11 = v128.load(c + cStride, 16);
-    c20 = v128.load(c + 2 * cStride, 0); c21 = v128.load(c + 2 * cStride, 16);
-    c30 = v128.load(c + 3 * cStride, 0); c31 = v128.load(c + 3 * cStride, 16);
+    c00 = v128.load(c, 0); c10 = v128.load(c + cStride, 0); c20 = v128.load(c + 2 * cStride, 0); c30 = v128.load(c + 3 * cStride, 0);
+    c01 = wide ? v128.load(c, 16) : c00;
+    c11 = wide ? v128.load(c + cStride, 16) : c10;
+    c21 = wide ? v128.load(c + 2 * cStride, 16) : c20;
+    c31 = wide ? v128.load(c + 3 * cStride, 16) : c30;
   }
   const end = offsets + (<usize>kc << 2);
   for (let o = offsets; o < end; o += 4) {
     const row = b + <usize>load<i32>(o);
     const b0 = v128.load(row, 0);
-    const b1 = v128.load(row, 16);
+    const b1 = wide ? v128.load(row, 16) : b0;
     let av = v128.load32_splat(a, 0);
     c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    if (wide) c01 = f32x4.add(c01, f32x4.mul(av, b1));
     av = v128.load32_splat(a, 4);
     c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    if (wide) c11 = f32x4.add(c11, f32x4.mul(av, b1));
     av = v128.load32_splat(a, 8);
     c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    if (wide) c21 = f32x4.add(c21, f32x4.mul(av, b1));
     av = v128.load32_splat(a, 12);
     c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    if (wide) c31 = f32x4.add(c31, f32x4.mul(av, b1));
     a += 16;
   }
   if (relu) {
     c00 = relu4(c00); c01 = relu4(c01); c10 = relu4(c10); c11 = relu4(c11);
     c20 = relu4(c20); c21 = relu4(c21); c30 = relu4(c30); c31 = relu4(c31);
   }
-  v128.store(c, c00, 0); v128.store(c, c01, 16);
-  v128.store(c + cStride, c10, 0); v128.store(c + cStride, c11, 16);
-  v128.store(c + 2 * cStride, c20, 0); v128.store(c + 2 * cStride, c21, 16);
-  v128.store(c + 3 * cStride, c30, 0); v128.store(c + 3 * cStride, c31, 16);
+  v128.store(c, c00, 0); v128.store(c + cStride, c10, 0); v128.store(c + 2 * cStride, c20, 0); v128.store(c + 3 * cStride, c30, 0);
+  if (wide) {
+    v128.store(c, c01, 16); v128.store(c + cStride, c11, 16); v128.store(c + 2 * cStride, c21, 16); v128.store(c + 3 * cStride, c31, 16);
+  }
 }
 
 // A tile that overhangs C (fewer than 4 rows or 8 columns left) runs on a 4x8 scratch copy.
@@ -65,7 +67,7 @@ function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride
   if (!first) {
     for (let r = 0; r < rows; r++) copyFloats(scratch + <usize>(r * NR * 4), c + <usize>r * cStride, cols);
   }
-  micro4x8(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias, relu);
+  micro(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias, relu, true);
   for (let r = 0; r < rows; r++) copyFloats(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), cols);
 }
 
@@ -75,8 +77,8 @@ function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride
 // (column j is 4 bytes further), `c` C's column 0 of its first row. A
 // panel of weights is used for all the rows before the next, so that it stays in L1. With `overlap`
 // (allowed when this call covers the whole of K, so that a column computed twice gets the same value
-// twice) a ragged row end of at least 8 columns is done as the row's last 8 columns. With `relu`, the
-// last block of K applies ReLU as it stores C.
+// twice) a ragged row end is done as the row's last 8 or 4 columns. With `relu`, the last block of K
+// applies ReLU as it stores C.
 export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool, relu: bool): void {
   const mPanels = (m + MR - 1) / MR;
   const first = k0 == 0;
@@ -90,10 +92,17 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
       const cp = c + <usize>(mp * MR) * cStride + <usize>r * cRow;
       let j = 0;
       if (channels == MR) {
-        for (; j + NR <= cols; j += NR) micro4x8(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate);
-        if (overlap && j < cols && cols >= NR) {
-          micro4x8(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias, activate);
+        for (; j + NR <= cols; j += NR) micro(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate, true);
+        // the last 1-7 columns: with `overlap`, the row's last 8 (more than 4 left) or last 4 columns;
+        // else 4 of them when 4 are left, and the rest on the scratch tile
+        const left = cols - j;
+        if (overlap && left > 4 && cols >= NR) {
+          micro(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias, activate, true);
           j = cols;
+        } else if (left >= 4 || (overlap && left > 0 && cols >= 4)) {
+          const at = left >= 4 ? j : cols - 4;
+          micro(kc, a, br + (<usize>at << 2), offsets, cp + (<usize>at << 2), cStride, first, bias, activate, false);
+          j = at + 4;
         }
       }
       for (; j < cols; j += NR) {
