@@ -163,9 +163,9 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     // the rows the convolution reads, and columns for whole vectors of output; a 3x3 stride-2 kernel's
     // rows are split into even and odd columns, each half with room for the last vector's reads
     const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
-    const split = g.kH === 3 && g.kW === 3 && g.dilationH === 1 && g.dilationW === 1 && g.strideW === 2;
+    const evenOdd = g.kH === 3 && g.kW === 3 && g.dilationH === 1 && g.dilationW === 1 && g.strideW === 2;
     const vectors = Math.ceil(g.outW / 4) * 4;
-    const wp = split ? 2 * (vectors + 4) : vectors * g.strideW + (g.kW - 1) * g.dilationW + 8;
+    const wp = evenOdd ? 2 * (vectors + 4) : vectors * g.strideW + (g.kW - 1) * g.dilationW + 8;
     return {
       kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: hp * wp * 4, packed: false, paddedPlane: null, split: 1, offsets: null,
       fields: { [Param.HP]: hp, [Param.WP]: wp },
