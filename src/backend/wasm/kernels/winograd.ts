@@ -45,19 +45,6 @@ import { relu4 } from './activation';
   v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), m5)));
 }
 
-// Stores the transpose of the 4x4 block whose rows are r0..r3 at q (rows 16 bytes apart).
-// @ts-ignore: decorator
-@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, q: usize): void {
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(q, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-  v128.store(q, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-  v128.store(q, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-  v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-}
-
 // Task: (tile position xy, image n, group g, chunk of tiles): M[xy][n][g's channels] = U[xy][g] V[xy][n][g's channels].
 export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const images = P.param(params, P.N);
@@ -179,6 +166,15 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   }
   const ab = v128.shuffle<f32>(a, b, 2, 6, 3, 7), cd = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
   return k == 2 ? v128.shuffle<f32>(ab, cd, 0, 1, 4, 5) : v128.shuffle<f32>(ab, cd, 2, 3, 6, 7);
+}
+
+// Stores the transpose of the 4x4 block whose rows are r0..r3 at q (rows 16 bytes apart).
+// @ts-ignore: decorator
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, q: usize): void {
+  v128.store(q, column(r0, r1, r2, r3, 0));
+  v128.store(q, column(r0, r1, r2, r3, 1), 16);
+  v128.store(q, column(r0, r1, r2, r3, 2), 32);
+  v128.store(q, column(r0, r1, r2, r3, 3), 48);
 }
 
 // The 1-D input transform of row o (a byte offset) of the four lanes' input tiles (m + 2 columns from
