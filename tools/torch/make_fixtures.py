@@ -64,6 +64,13 @@ def module(w, group, case_id, spec, x_shape, *, expect=OK, note=None):
     w.module(group, case_id, spec, x, expect=expect, note=note)
 
 
+def module_cases(w, group, x_shape):
+    """A function m(name, spec, x_shape=x_shape, **kw) adding the module case `group/name` to `group`."""
+    def m(name, spec, x_shape=x_shape, **kw):
+        module(w, group, f"{group}/{name}", spec, x_shape, **kw)
+    return m
+
+
 def conv2d_spec(cin, cout, kernel, **options):
     return {"type": "Conv2d", "inChannels": cin, "outChannels": cout,
             "kernelSize": kernel, "options": options}
@@ -205,8 +212,7 @@ def module_forms(w):
     w.group(g, "new Conv2d(...): every option, every paddingMode")
     x = (2, 3, 6, 5)
 
-    def m(name, spec, x_shape=x, **kw):
-        module(w, g, f"{g}/{name}", spec, x_shape, **kw)
+    m = module_cases(w, g, x)
 
     m("kernel_int", conv2d_spec(3, 4, 3))
     m("kernel_pair", conv2d_spec(3, 4, [3, 2]))
@@ -249,8 +255,7 @@ def composite(w):
     w.group(g, "DepthwiseSeparableConv2d (the tutorial's module) and Sequential stacks")
     x = (2, 4, 7, 6)
 
-    def m(name, spec, x_shape=x, **kw):
-        module(w, g, f"{g}/{name}", spec, x_shape, **kw)
+    m = module_cases(w, g, x)
 
     m("dsc_defaults", dsc_spec(4, 6))
     m("dsc_kernel_3_explicit", dsc_spec(4, 6, 3))
