@@ -35,15 +35,16 @@ function randomCase() {
 }
 
 test('every strategy matches the reference kernel, on one thread and on two, bit for bit across thread counts', () => {
-  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise', 'winograd-f6', 'winograd-f4', 'winograd-f2'];
+  const strategies: Strategy[] = ['gemm-im2col', 'gemm-direct', 'depthwise', 'winograd-f6', 'winograd-f4', 'winograd-f2', 'winograd-s2'];
   let checked = 0;
   for (let i = 0; i < 150; i++) {
     const c = randomCase();
-    if (i % 3 === 1) { // Winograd's case: 3x3, stride 1, any dilation (the same both ways), size and padding
+    if (i % 3 === 1) { // Winograd's cases: 3x3, stride 1 with any dilation (the same both ways), or stride 2 undilated
       c.weight = randn([c.weight.shape[0], c.weight.shape[1], 3, 3], g);
       const d = int(1, 3);
-      c.x = randn([c.x.shape[0], c.x.shape[1], int(2, 20) + 2 * d, int(2, 20) + 2 * d], g);
-      c.options = { ...c.options, stride: 1, dilation: d };
+      const s = i % 2 === 0 ? 2 : 1;
+      c.x = randn([c.x.shape[0], c.x.shape[1], int(2, 20 * s) + 2 * d, int(2, 20 * s) + 2 * d], g);
+      c.options = { ...c.options, stride: s, dilation: s === 2 ? 1 : d };
     }
     if (i % 3 === 0) { // depthwise cases, with depth multipliers
       const cIn = int(2, 6);
@@ -150,7 +151,10 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 64, 32, 32], [64, 8, 3, 3], { padding: 1, groups: 8 }), 'gemm-direct'); // 8: too few to pay for the transforms
   assert.equal(pick([1, 64, 32, 32], [64, 1, 3, 3], { padding: 1, groups: 64 }), 'depthwise');
   assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');
-  assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'gemm-im2col'); // 861 KiB a group
+  assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'winograd-s2'); // 16 tiles of 7x7 an image
+  assert.equal(pick([8, 64, 56, 56], [128, 8, 3, 3], { stride: 2, padding: 1, groups: 8 }), 'gemm-direct'); // 8 channels a group
+  assert.equal(pick([16, 256, 14, 14], [256, 256, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // one 7x7 tile an image: too few
+  assert.equal(pick([1, 64, 58, 58], [128, 64, 3, 3], { stride: 2 }), 'winograd-s2'); // 28x28 outputs from 58x58, unpadded
   assert.equal(pick([1, 128, 28, 28], [256, 128, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // split into 2 x 2 sub-images
   assert.equal(pick([1, 32, 15, 15], [48, 32, 1, 1], { stride: 2 }), 'gemm-im2col'); // would read one sub-image of four
   assert.equal(pick([1, 32, 15, 15], [48, 32, 3, 3], { stride: [2, 1], padding: 1 }), 'gemm-im2col');

@@ -1,7 +1,7 @@
 /**
  * The configurations every parity check runs under: the reference backend, and the wasm backend with
  * its kernels and threads even on tiny cases (which in use go to the reference kernel or one thread),
- * once with its own choice of kernel and once with each Winograd tile size wherever Winograd applies.
+ * once with its own choice of kernel and once with each Winograd variant wherever it applies.
  */
 import { tuning } from '../../src/backend/wasm/index.js';
 import { setBackend } from '../../src/index.js';
@@ -18,6 +18,7 @@ export const CONFIGS: readonly Config[] = [
   { name: 'wasm-winograd-f4', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f4' } },
   { name: 'wasm-winograd-f2', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f2' } },
   { name: 'wasm-winograd-f6', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-f6' } },
+  { name: 'wasm-winograd-s2', backend: 'wasm', knobs: { tinyMacs: 0, parallelMacs: 0, force: 'winograd-s2' } },
 ];
 
 /** Runs `fn` under `config`, restoring the backend and the knobs after. */

@@ -143,8 +143,9 @@ def maybe(rng, options, key, value, default):
 
 def draw_geometry(rng, padding_mode="zeros"):
     """A valid convolution geometry: kernel, stride, padding, dilation and input size. A quarter are
-    3x3 stride-1 undilated (Winograd's case in convkit's wasm backend), on inputs big enough for
-    several 4x4 output tiles and ragged edges."""
+    3x3 undilated at stride 1 or 2 (Winograd's cases in convkit's wasm backend: F(m x m, 3x3), and
+    F(7x7, 2x2) on the four phases of a stride-2 input), on inputs big enough for several output tiles
+    and ragged edges."""
     winograd = rng.random() < 0.25
     if winograd:
         kernel_form, kernel = rng.choice([3, [3, 3]]), (3, 3)
@@ -152,14 +153,16 @@ def draw_geometry(rng, padding_mode="zeros"):
     else:
         kernel_form, kernel = draw_kernel(rng)
         dilation_form, dilation = draw_dilation(rng, kernel)
-    strided = not winograd and rng.random() < 0.5
-    if strided:
+    if winograd:
+        stride_form, stride = rng.choice([(1, (1, 1)), ([1, 1], (1, 1)), (2, (2, 2)), ([2, 2], (2, 2))])
+    elif rng.random() < 0.5:
         stride_form, stride = draw_pair(rng, 1, 3)
     else:
         stride_form, stride = rng.choice([1, [1, 1]]), (1, 1)
     padding = draw_padding(rng, strided=stride != (1, 1))
     pads = side_pads(padding, kernel, dilation)
-    size = [min_size(k, d, b, a, padding_mode) + rng.randint(0, 13 if winograd else 4)
+    extra = (26 if stride == (2, 2) else 13) if winograd else 4
+    size = [min_size(k, d, b, a, padding_mode) + rng.randint(0, extra)
             for k, d, (b, a) in zip(kernel, dilation, pads)]
     return {"kernel": kernel_form, "stride": stride_form, "padding": padding,
             "dilation": dilation_form, "size": size}

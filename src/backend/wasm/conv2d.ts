@@ -7,7 +7,7 @@ import { conv2d as referenceConv2d } from '../reference/conv2d.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { TaskKernel, ThreadPool } from './pool.js';
-import { positions, transformedWeights, type TileSize } from './winograd.js';
+import { phases, positions, span, transformedWeights, type TileSize } from './winograd.js';
 
 /** The knobs of the strategy choice, for tests and benchmarks; not public API. */
 export const tuning = {
@@ -36,13 +36,15 @@ const IM2COL_TILE = 128;
 const DIRECT_TILE = 256;
 /** F(4x4, 3x3) keeps within 1e-4 of the direct sum up to this many input channels per group (measured: 2.9e-5 at 1024). */
 const WINOGRAD_MAX_CHANNELS = 1024;
+/** The tile sizes of F(m x m, 3x3), for 3x3 stride-1 layers. */
+type Tile3 = Exclude<TileSize, 7>;
 /**
- * Tiles per transform-domain GEMM task: as many as keep the task's B, (input channels) x (tiles) floats,
+ * Tiles per transform-domain GEMM task: as many as keep the task's B, (input rows of V) x (tiles) floats,
  * within 16 KiB of L1 while the task's weights stream past it, between 16 and 64 (measured: on 256
  * channels 16 tiles ran 8-12% faster than 64, on 64 channels 64 ran 7% faster than 8).
  */
-function winogradChunk(cInG: number): number {
-  return Math.max(16, Math.min(64, 2 ** Math.floor(Math.log2(4096 / cInG))));
+function winogradChunk(K: number): number {
+  return Math.max(16, Math.min(64, 2 ** Math.floor(Math.log2(4096 / K))));
 }
 /**
  * Below these, Winograd's transforms cost more than the multiplies they save (measured against the
@@ -56,13 +58,15 @@ const WINOGRAD_MIN_TILES = 16;
  * Measured: 10x10 outputs (1.44 for 4x4 tiles) run faster on F(2x2), 14x14 (1.31) on F(4x4); F(2x2)
  * past 1.5 keeps too little of its 2.25x saving.
  */
-const WINOGRAD_MAX_WASTE: Record<TileSize, number> = { 6: 1.35, 4: 1.35, 2: 1.5 };
+const WINOGRAD_MAX_WASTE: Record<Tile3, number> = { 6: 1.35, 4: 1.35, 2: 1.5 };
+/** The same for F(7x7, 2x2): image sides that 7 divides (7, 14, 28, 56, 112) waste nothing. */
+const WINOGRAD_S2_MAX_WASTE = 1.35;
 /**
  * Multiplies per output relative to one per tap (F(m x m): (m + 2)^2 per m^2), F(6x6)'s raised 12% for
  * its heavier transforms (measured: even with F(4x4) at 56x56 and 28x28, ahead at 33x33, and 1.7x ahead
  * on DeepLab's 6x6 sub-images, where 4x4 tiles waste 44%).
  */
-const WINOGRAD_COST: Record<TileSize, number> = { 6: (64 / 36) * 1.12, 4: 36 / 16, 2: 16 / 4 };
+const WINOGRAD_COST: Record<Tile3, number> = { 6: (64 / 36) * 1.12, 4: 36 / 16, 2: 16 / 4 };
 /**
  * Tiles that overhang much still pay while their multiplies stay under this share of the direct sum's
  * (measured: 512 channels of 33x33 at dilation 12, sub-images of 3x3 outputs, 4x4 tiles at 0.53 of the
@@ -71,8 +75,13 @@ const WINOGRAD_COST: Record<TileSize, number> = { 6: (64 / 36) * 1.12, 4: 36 / 1
 const WINOGRAD_MAX_SHARE = 0.6;
 /** F(6x6, 3x3) keeps within 1e-4 up to this many input channels per group (2.4e-5 at 512, 5.1e-5 at 1024). */
 const WINOGRAD_F6_MAX_CHANNELS = 512;
+/** F(7x7, 2x2) on a stride-2 layer's phases sums 4 per input channel (measured, against the direct sum: 4.5e-5 at 256, 6.7e-5 at 1024). */
+const WINOGRAD_S2_MAX_CHANNELS = 256;
 
-export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4' | 'winograd-f6';
+export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4' | 'winograd-f6' | 'winograd-s2';
+
+/** Each Winograd strategy's output tile size ('winograd-s2': F(7x7, 2x2) over a 3x3 stride-2 layer's four phases). */
+const WINOGRAD_TILE: Partial<Record<Strategy, TileSize>> = { 'winograd-f2': 2, 'winograd-f4': 4, 'winograd-f6': 6, 'winograd-s2': 7 };
 
 export function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
@@ -93,27 +102,38 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   const depthwise = g.groups === g.cIn && g.cIn > 1;
   const strideOne = g.strideH === 1 && g.strideW === 1;
   const winograd = strideOne && g.kH === 3 && g.kW === 3 && g.dilationH === g.dilationW && g.cIn / g.groups <= WINOGRAD_MAX_CHANNELS;
+  const strideTwo = g.strideH === 2 && g.strideW === 2 && g.kH === 3 && g.kW === 3 && g.dilationH === 1 && g.dilationW === 1;
   const forced = tuning.force;
   const forcedWinograd = forced === 'winograd-f2' || forced === 'winograd-f4' || forced === 'winograd-f6';
-  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && g.strideH === g.strideW) || (forcedWinograd && winograd)) {
+  if (forced === 'reference' || forced === 'gemm-im2col' || (forced === 'depthwise' && depthwise) || (forced === 'gemm-direct' && g.strideH === g.strideW) ||
+    (forcedWinograd && winograd) || (forced === 'winograd-s2' && strideTwo)) {
     return forced;
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
   // a dilated layer splits into d x d sub-images, each covered by m x m tiles
   const d = g.dilationH;
-  const tiles = (m: TileSize) => g.n * d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m);
+  const tiles = (m: Tile3) => g.n * d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m);
   // outputs computed per output kept: 4x4 tiles overhanging a small (sub-)image waste their multiplies
-  const waste = (m: TileSize) => (tiles(m) * m * m) / (g.n * g.outH * g.outW);
+  const waste = (m: Tile3) => (tiles(m) * m * m) / (g.n * g.outH * g.outW);
   if (winograd && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS) {
     // the tile size with the fewest multiplies per kept output, among those whose tiles overhang little;
     // where all overhang much (small sub-images of a large dilation), the fewest multiplies still, if
     // that is at most WINOGRAD_MAX_SHARE of the direct sum's 9 per output
-    const score = (m: TileSize) => waste(m) * WINOGRAD_COST[m];
+    const score = (m: Tile3) => waste(m) * WINOGRAD_COST[m];
     const usable = ([6, 4, 2] as const).filter((m) => tiles(m) >= WINOGRAD_MIN_TILES && (m !== 6 || g.cIn / g.groups <= WINOGRAD_F6_MAX_CHANNELS));
-    const byScore = (list: TileSize[]) => list.sort((a, b) => score(a) - score(b))[0] as TileSize | undefined;
+    const byScore = (list: Tile3[]) => list.sort((a, b) => score(a) - score(b))[0] as Tile3 | undefined;
     const best = byScore(usable.filter((m) => waste(m) <= WINOGRAD_MAX_WASTE[m])) ?? byScore(usable.filter((m) => score(m) <= 9 * WINOGRAD_MAX_SHARE));
     if (best !== undefined) return `winograd-f${best}`;
+  }
+  // 3x3 stride 2: F(7x7, 2x2) on the four phases does 4 x 64 / 49 multiplies per output and input channel,
+  // 0.58 of the direct sum's 9. Its transformed weights are 28x the weights, read once per image: an
+  // image needs 16 tiles to pay for them (measured: 256 channels, 16 images of 14x14, one tile each,
+  // ran 4x slower than im2col; one image of 56x56, 16 tiles, 1.33x faster)
+  const s2Tiles = Math.ceil(g.outH / 7) * Math.ceil(g.outW / 7);
+  if (strideTwo && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS &&
+    g.cIn / g.groups <= WINOGRAD_S2_MAX_CHANNELS && s2Tiles >= WINOGRAD_MIN_TILES && (s2Tiles * 49) / (g.outH * g.outW) <= WINOGRAD_S2_MAX_WASTE) {
+    return 'winograd-s2';
   }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
   const fitsL2 = (g.cIn / g.groups) * (g.h + g.padTop + g.padBottom) * (g.w + g.padLeft + g.padRight) * 4 <= DIRECT_MAX_BYTES;
@@ -129,6 +149,7 @@ const TRANSFORMS: Record<TileSize, { input: TaskKernel; output: TaskKernel }> = 
   2: { input: 'winograd2InputTask', output: 'winograd2OutputTask' },
   4: { input: 'winograd4InputTask', output: 'winograd4OutputTask' },
   6: { input: 'winograd6InputTask', output: 'winograd6OutputTask' },
+  7: { input: 'winograd7InputTask', output: 'winograd7OutputTask' },
 };
 
 /** Blocks of output channels per GEMM tile: enough tasks (8) to share among threads, in panels of 4. */
@@ -172,29 +193,34 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     };
   }
   const cInG = g.cIn / g.groups;
-  if (strategy === 'winograd-f2' || strategy === 'winograd-f4' || strategy === 'winograd-f6') {
-    // a dilated convolution is d x d interleaved sub-images, each convolved as an undilated 3x3
-    const m: TileSize = strategy === 'winograd-f2' ? 2 : strategy === 'winograd-f4' ? 4 : 6;
-    const d = g.dilationH;
+  const m = WINOGRAD_TILE[strategy];
+  if (m !== undefined) {
+    // a dilated convolution is d x d interleaved sub-images, each convolved as an undilated 3x3 (their tiles
+    // in one row of V per channel); a stride-2 one is 2 x 2 phases, summed (a row of V per channel and phase)
+    const ph = phases(m);
+    const d = ph === 1 ? g.dilationH : 1;
+    const split = ph === 1 ? d : 2;
     const tilesH = Math.ceil(Math.ceil(g.outH / d) / m);
     const tilesW = Math.ceil(Math.ceil(g.outW / d) / m);
     const perSub = tilesH * tilesW;
     const tiles = d * d * perSub;
-    // the (m + 2) x (m + 2) input tiles, and the 8 columns F(4x4)'s transform loads from the last tile of a row
-    const hp = m * tilesH + 2;
-    const wp = m * tilesW + (m === 4 ? 4 : 2);
+    // the span x span input tiles, m apart, and the 8 columns F(4x4)'s transform loads from the last tile of a row
+    const overlap = span(m) - m;
+    const hp = m * tilesH + overlap;
+    const wp = m * tilesW + (m === 4 ? 4 : overlap);
     const subPlane = planeStride(hp * wp);
     const stride = planeStride(Math.ceil(tiles / 8) * 8 + 8);
-    const offsets = Int32Array.from({ length: cInG }, (_, k) => k * stride * 4);
-    const chunk = winogradChunk(cInG);
+    const K = cInG * ph;
+    const offsets = Int32Array.from({ length: K }, (_, k) => k * stride * 4);
+    const chunk = winogradChunk(K);
     return {
       kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / chunk), workspaceBytes: 4096, packed: false,
-      paddedPlane: d * d * subPlane, split: d, offsets, winograd: { tile: m },
+      paddedPlane: split * split * subPlane, split, offsets, winograd: { tile: m },
       fields: {
-        [Param.K]: cInG, [Param.KC]: cInG, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
-        [Param.PLANE]: d * d * subPlane, [Param.SUB_PLANE]: subPlane, [Param.SPLIT]: d, [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub,
-        [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: chunk,
-        [Param.V_XY]: planeStride(g.n * g.cIn * stride), [Param.M_XY]: planeStride(g.n * g.cOut * stride),
+        [Param.K]: K, [Param.KC]: K, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
+        [Param.PLANE]: split * split * subPlane, [Param.SUB_PLANE]: subPlane, [Param.SPLIT]: split, [Param.PHASES]: ph,
+        [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub, [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: chunk,
+        [Param.V_XY]: planeStride(g.n * g.cIn * ph * stride), [Param.M_XY]: planeStride(g.n * g.cOut * stride),
       },
     };
   }
@@ -303,7 +329,7 @@ export function runConv2d(
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
   if (p.paddedPlane !== null && !inPlace) pool.run(p.split > 1 ? 'splitTask' : 'padTask', params, g.n * g.cIn, parallel);
-  if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn, parallel);
+  if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn * phases(p.winograd.tile), parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
   instance.readInto(outputAt, output);

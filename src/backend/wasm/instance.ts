@@ -22,6 +22,8 @@ export interface KernelExports {
   winograd2OutputTask(params: number, task: number, worker: number): void;
   winograd6InputTask(params: number, task: number, worker: number): void;
   winograd6OutputTask(params: number, task: number, worker: number): void;
+  winograd7InputTask(params: number, task: number, worker: number): void;
+  winograd7OutputTask(params: number, task: number, worker: number): void;
   packWeights(params: number, weight: number, bias: number): void;
   reluFloats(src: number, dst: number, n: number): void;
 }

@@ -28,7 +28,7 @@ const SPIN_MS = 0.2;
 export const TASK_KERNELS = [
   'gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask',
   'splitTask', 'winograd4InputTask', 'winogradGemmTask', 'winograd4OutputTask', 'winograd2InputTask', 'winograd2OutputTask',
-  'winograd6InputTask', 'winograd6OutputTask',
+  'winograd6InputTask', 'winograd6OutputTask', 'winograd7InputTask', 'winograd7OutputTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 

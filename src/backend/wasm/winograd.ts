@@ -1,15 +1,31 @@
 /**
- * The weight side of Winograd F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3): U = G g G^T per (output, input channel),
- * computed in float64 and packed as the transform-domain GEMMs' A operand, cached per weight array. A
- * cached transform is reused only while the weights still equal the snapshot taken with it, so a weight
- * changed in place (through `loadStateDict`, or by writing to `tensor.data`) is never used stale.
+ * The weight side of Winograd F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3), and of F(7x7, 2x2) for 3x3
+ * stride-2 convolutions: U = G g G^T per (output, input channel), computed in float64 and packed as the
+ * transform-domain GEMMs' A operand, cached per weight array. A cached transform is reused only while
+ * the weights still equal the snapshot taken with it, so a weight changed in place (through
+ * `loadStateDict`, or by writing to `tensor.data`) is never used stale.
+ *
+ * A 3x3 stride-2 convolution is the sum of four stride-1 ones, one per phase (a, b) of the padded input
+ * (its rows a, a + 2, ... and columns b, b + 2, ...), each with the 2x2 kernel w[2u + a][2v + b] (taps
+ * past the 3x3 are zero). F(7x7, 2x2) runs them as one convolution over 4 C_in channels. Its 8x8 input
+ * tiles use F(6x6, 3x3)'s points (0, +-1, +-2, +-1/2, infinity), so its input transform B^T is F(6x6)'s.
  */
 import type { ConvGeometry } from '../backend.js';
 
-/** Output tile size: F(m x m, 3x3). */
-export type TileSize = 2 | 4 | 6;
+/** Output tile size: F(m x m, 3x3) for 2, 4 and 6; F(7x7, 2x2) over a stride-2 convolution's phases for 7. */
+export type TileSize = 2 | 4 | 6 | 7;
 
-/** G for each tile size (Lavin and Gray, 2016): (m + 2) x 3. */
+/** Input tile size: m + r - 1. */
+export function span(m: TileSize): number {
+  return m === 7 ? 8 : m + 2;
+}
+
+/** Input phases per channel: 4 for a stride-2 convolution run as four stride-1 ones, else 1. */
+export function phases(m: TileSize): number {
+  return m === 7 ? 4 : 1;
+}
+
+/** G for each tile size (Lavin and Gray, 2016): span x r. */
 const G: Record<TileSize, number[][]> = {
   2: [
     [1, 0, 0],
@@ -35,38 +51,69 @@ const G: Record<TileSize, number[][]> = {
     [32 / 45, -16 / 45, 8 / 45],
     [0, 0, 1],
   ],
+  // F(6x6, 3x3)'s rows, each point p's scale times (1, p) instead of (1, p, p^2)
+  7: [
+    [1, 0],
+    [-2 / 9, -2 / 9],
+    [-2 / 9, 2 / 9],
+    [1 / 90, 2 / 90],
+    [1 / 90, -2 / 90],
+    [32 / 45, 16 / 45],
+    [32 / 45, -16 / 45],
+    [0, 1],
+  ],
 };
 
-/** Positions of the (m + 2) x (m + 2) transform domain. */
+/** Positions of the span x span transform domain. */
 export function positions(m: TileSize): number {
-  return (m + 2) * (m + 2);
+  return span(m) * span(m);
 }
 
 /**
- * U packed as [position][group][panel of 4 output channels][input channel][4], output channels past the
- * group's last zero: (m + 2)^2 GEMM A operands in the layout the micro-kernel reads.
+ * U packed as [position][group][panel of 4 output channels][input channel, phase][4], output channels
+ * past the group's last zero: span^2 GEMM A operands in the layout the micro-kernel reads.
  */
 export function transformWeights(g: ConvGeometry, weight: Float32Array, tile: TileSize): Float32Array {
   const cInG = g.cIn / g.groups;
   const m = g.cOut / g.groups;
   const mPanels = Math.ceil(m / 4);
-  const span = tile + 2;
+  const n = span(tile);
   const Gm = G[tile];
-  const packed = new Float32Array(positions(tile) * g.groups * mPanels * cInG * 4);
-  const gg = new Float64Array(span * 3); // G g, (m + 2) x 3
+  const r = Gm[0].length;
+  const ph = phases(tile);
+  const K = cInG * ph;
+  const packed = new Float32Array(positions(tile) * g.groups * mPanels * K * 4);
+  const kernel = new Float64Array(r * r); // the phase's r x r kernel
+  const gg = new Float64Array(n * r); // G kernel
   for (let co = 0; co < g.cOut; co++) {
     const group = Math.floor(co / m);
     const row = co % m;
     for (let ci = 0; ci < cInG; ci++) {
-      const k = (co * cInG + ci) * 9;
-      for (let i = 0; i < span; i++) {
-        for (let j = 0; j < 3; j++) gg[i * 3 + j] = Gm[i][0] * weight[k + j] + Gm[i][1] * weight[k + 3 + j] + Gm[i][2] * weight[k + 6 + j];
-      }
-      for (let i = 0; i < span; i++) {
-        for (let j = 0; j < span; j++) {
-          const u = gg[i * 3] * Gm[j][0] + gg[i * 3 + 1] * Gm[j][1] + gg[i * 3 + 2] * Gm[j][2];
-          const panel = ((i * span + j) * g.groups + group) * mPanels + Math.floor(row / 4);
-          packed[(panel * cInG + ci) * 4 + (row % 4)] = u;
+      const w = (co * cInG + ci) * 9;
+      for (let phase = 0; phase < ph; phase++) {
+        // phase (a, b)'s tap (u, v) is 3x3 tap (2u + a, 2v + b); with one phase, (u, v) itself
+        const a = ph === 1 ? 0 : phase >> 1, b = ph === 1 ? 0 : phase & 1, s = ph === 1 ? 1 : 2;
+        for (let u = 0; u < r; u++) {
+          for (let v = 0; v < r; v++) {
+            const y = s * u + a, x = s * v + b;
+            kernel[u * r + v] = y < 3 && x < 3 ? weight[w + y * 3 + x] : 0;
+          }
+        }
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < r; j++) {
+            let sum = 0;
+            for (let t = 0; t < r; t++) sum += Gm[i][t] * kernel[t * r + j];
+            gg[i * r + j] = sum;
+          }
+        }
+        const k = ci * ph + phase;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let u = 0;
+            for (let t = 0; t < r; t++) u += gg[i * r + t] * Gm[j][t];
+            const panel = ((i * n + j) * g.groups + group) * mPanels + Math.floor(row / 4);
+            packed[(panel * K + k) * 4 + (row % 4)] = u;
+          }
         }
       }
     }

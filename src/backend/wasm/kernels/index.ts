@@ -9,5 +9,5 @@ export { depthwiseTask } from './depthwise';
 export { reluFloats } from './activation';
 export {
   winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
-  winograd6InputTask, winograd6OutputTask,
+  winograd6InputTask, winograd6OutputTask, winograd7InputTask, winograd7OutputTask,
 } from './winograd';

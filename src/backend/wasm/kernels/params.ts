@@ -59,6 +59,9 @@ export const M_BLOCKS: i32 = 40; // GEMM tasks per (image, group, tile): each ta
 export const V_XY: i32 = 44;
 export const M_XY: i32 = 45;
 export const RELU: i32 = 46; // 1: ReLU on every output as it is written (x < 0 ? 0 : x)
+// Winograd's input rows per channel: 1, or 4 for a 3x3 stride-2 convolution, whose SPLIT = 2 sub-images
+// are the phases of four stride-1 convolutions summed over (channel, phase) by the GEMM.
+export const PHASES: i32 = 47;
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {

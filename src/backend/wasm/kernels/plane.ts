@@ -36,34 +36,39 @@ export function padPlane(src: usize, h: i32, w: i32, dst: usize, hp: i32, wp: i3
   zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
 }
 
-// The same, each padded row stored as its even columns, then its odd ones, `half` floats each: a
-// stride-2 convolution then reads its taps as whole vectors, with no shuffles.
+// A padded row (`cols` input floats from `from`, at padded column pL) as its even columns at `even` and
+// its odd ones at `odd`, `half` floats each, zeros where the row has no input (cols: 0 to 2 half - pL).
+// @ts-ignore: decorator
+@inline function splitRow(from: usize, cols: i32, pL: i32, even: usize, odd: usize, half: i32): void {
+  // input column x is padded column x + pL; the input fills even columns [e0, e1) and odd ones [o0, o1)
+  const e0 = min(half, (pL + 1) >> 1), e1 = (pL + cols + 1) >> 1;
+  const o0 = min(half, pL >> 1), o1 = (pL + cols) >> 1;
+  zeroFloats(even, e0);
+  zeroFloats(even + (<usize>e1 << 2), half - e1);
+  zeroFloats(odd, o0);
+  zeroFloats(odd + (<usize>o1 << 2), half - o1);
+  const first = pL & 1; // the half that input column 0 goes to
+  const a = first == 0 ? even + (<usize>e0 << 2) : odd + (<usize>o0 << 2); // input columns 0, 2, 4, ...
+  const b = first == 0 ? odd + (<usize>o0 << 2) : even + (<usize>e0 << 2); // columns 1, 3, 5, ...
+  let x = 0;
+  for (; x + 8 <= cols; x += 8) {
+    const v0 = v128.load(from + (<usize>x << 2)), v1 = v128.load(from + (<usize>x << 2), 16);
+    v128.store(a + (<usize>x << 1), v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+    v128.store(b + (<usize>x << 1), v128.shuffle<f32>(v0, v1, 1, 3, 5, 7));
+  }
+  for (; x < cols; x++) store<f32>(((x & 1) == 0 ? a : b) + (<usize>(x >> 1) << 2), load<f32>(from + (<usize>x << 2)));
+}
+
+// The same as padPlane, each padded row stored as its even columns, then its odd ones, `half` floats
+// each: a stride-2 convolution then reads its taps as whole vectors, with no shuffles.
 export function padPlaneSplit(src: usize, h: i32, w: i32, dst: usize, hp: i32, half: i32, pT: i32, pL: i32): void {
   const wp = 2 * half;
   const rows = min(h, hp - pT);
-  const cols = min(w, wp - pL);
-  // input column x is padded column x + pL; the input fills even columns [e0, e1) and odd ones [o0, o1)
-  const e0 = (pL + 1) >> 1, e1 = (pL + cols + 1) >> 1;
-  const o0 = pL >> 1, o1 = (pL + cols) >> 1;
-  const first = pL & 1; // the half that input column 0 goes to
+  const cols = max(0, min(w, wp - pL));
   zeroFloats(dst, pT * wp);
   for (let y = 0; y < rows; y++) {
-    const from = src + (<usize>(y * w) << 2);
     const even = dst + (<usize>((y + pT) * wp) << 2);
-    const odd = even + (<usize>half << 2);
-    zeroFloats(even, e0);
-    zeroFloats(even + (<usize>e1 << 2), half - e1);
-    zeroFloats(odd, o0);
-    zeroFloats(odd + (<usize>o1 << 2), half - o1);
-    const a = first == 0 ? even + (<usize>e0 << 2) : odd + (<usize>o0 << 2); // input columns 0, 2, 4, ...
-    const b = first == 0 ? odd + (<usize>o0 << 2) : even + (<usize>e0 << 2); // columns 1, 3, 5, ...
-    let x = 0;
-    for (; x + 8 <= cols; x += 8) {
-      const v0 = v128.load(from + (<usize>x << 2)), v1 = v128.load(from + (<usize>x << 2), 16);
-      v128.store(a + (<usize>x << 1), v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
-      v128.store(b + (<usize>x << 1), v128.shuffle<f32>(v0, v1, 1, 3, 5, 7));
-    }
-    for (; x < cols; x++) store<f32>(((x & 1) == 0 ? a : b) + (<usize>(x >> 1) << 2), load<f32>(from + (<usize>x << 2)));
+    splitRow(src + (<usize>(y * w) << 2), cols, pL, even, even + (<usize>half << 2), half);
   }
   zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
 }
@@ -92,6 +97,24 @@ export function splitTask(params: usize, task: i32, worker: i32): void {
   const subPlane = P.param(params, P.SUB_PLANE);
   const src = <usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2);
   const dst = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
+  if (d == 2) {
+    // a stride-2 layer's phases: each padded row's even and odd columns, as vectors
+    const cols = max(0, min(w, 2 * wp - pL));
+    for (let a = 0; a < 2; a++) {
+      const even = dst + (<usize>(2 * a * subPlane) << 2), odd = even + (<usize>subPlane << 2);
+      for (let u = 0; u < hp; u++) {
+        const y = a + 2 * u - pT;
+        const at = <usize>(u * wp) << 2;
+        if (y < 0 || y >= h) {
+          zeroFloats(even + at, wp);
+          zeroFloats(odd + at, wp);
+        } else {
+          splitRow(src + (<usize>(y * w) << 2), cols, pL, even + at, odd + at, wp);
+        }
+      }
+    }
+    return;
+  }
   zeroFloats(dst, d * d * subPlane);
   for (let a = 0; a < d; a++) {
     for (let u = 0; u < hp; u++) {

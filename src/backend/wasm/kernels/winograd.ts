@@ -56,16 +56,15 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const g = (task / chunks) % groups;
   const n = (task / (chunks * groups)) % images;
   const xy = task / (chunks * groups * images);
-  const cIn = P.param(params, P.C_IN);
   const cOut = P.param(params, P.C_OUT);
-  const cInG = cIn / groups;
   const m = cOut / groups;
   const mPanels = P.param(params, P.M_PANELS);
   const K = P.param(params, P.K);
   const KC = P.param(params, P.KC);
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const weights = <usize>P.param(params, P.U) + (<usize>((xy * groups + g) * mPanels * K) << 4);
-  const b = <usize>P.param(params, P.V) + (<usize>(xy * P.param(params, P.V_XY)) << 2) + <usize>(n * cIn + g * cInG) * rowBytes + (<usize>t0 << 2);
+  // V's rows are (image, input channel, phase): K of them per (image, group)
+  const b = <usize>P.param(params, P.V) + (<usize>(xy * P.param(params, P.V_XY)) << 2) + <usize>((n * groups + g) * K) * rowBytes + (<usize>t0 << 2);
   const c = <usize>P.param(params, P.M) + (<usize>(xy * P.param(params, P.M_XY)) << 2) + <usize>(n * cOut + g * m) * rowBytes + (<usize>t0 << 2);
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const cols = min(chunk, tiles - t0);
@@ -137,13 +136,33 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56)), m7)));
 }
 
-// The 1-D transforms of F(m, 3) of the m + 2 vectors at p, p + step, ...; m is a constant wherever
-// these are inlined, so the choice folds away.
+// F(7x7, 2x2) on a stride-2 convolution's phases (see winograd.ts): F(6x6, 3x3)'s 8x8 input tiles and
+// input transform; 7x7 outputs per tile, 1.7x fewer multiplies than the direct sum's 9 per output.
+
+// 1-D F(7, 2) output transform A^T m of eight values at p, p + step, ..., seven results at q, q + qStep, ...
 // @ts-ignore: decorator
-@inline function inputTransformOf(m: i32, p: usize, step: usize, q: usize, qStep: usize): void {
+@inline function outputTransform7(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
+  const m0 = v128.load(p), m1 = v128.load(p + step), m2 = v128.load(p + 2 * step), m3 = v128.load(p + 3 * step);
+  const m4 = v128.load(p + 4 * step), m5 = v128.load(p + 5 * step), m6 = v128.load(p + 6 * step), m7 = v128.load(p + 7 * step);
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
+  v128.store(q, f32x4.add(bias, f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, s56))));
+  v128.store(q + qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(2), d34), f32x4.mul(f32x4.splat(0.5), d56))));
+  v128.store(q + 2 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(4), s34), f32x4.mul(f32x4.splat(0.25), s56))));
+  v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), f32x4.mul(f32x4.splat(0.125), d56))));
+  v128.store(q + 4 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(16), s34), f32x4.mul(f32x4.splat(0.0625), s56))));
+  v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56))));
+  v128.store(q + 6 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(s12, f32x4.splat(64), s34), f32x4.mul(f32x4.splat(0.015625), s56)), m7)));
+}
+
+// The 1-D input transforms of the n = m + r - 1 vectors at p, p + step, ... (one per input tile size);
+// n is a constant wherever these are inlined, so the choice folds away.
+// @ts-ignore: decorator
+@inline function inputTransformOf(n: i32, p: usize, step: usize, q: usize, qStep: usize): void {
   const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
-  if (m == 2) inputTransform2(d0, d1, d2, d3, q, qStep);
-  else if (m == 4) inputTransform4(d0, d1, d2, d3, v128.load(p + 4 * step), v128.load(p + 5 * step), q, qStep);
+  if (n == 4) inputTransform2(d0, d1, d2, d3, q, qStep);
+  else if (n == 6) inputTransform4(d0, d1, d2, d3, v128.load(p + 4 * step), v128.load(p + 5 * step), q, qStep);
   else {
     inputTransform6(d0, d1, d2, d3, v128.load(p + 4 * step), v128.load(p + 5 * step), v128.load(p + 6 * step), v128.load(p + 7 * step), q, qStep);
   }
@@ -153,7 +172,8 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 @inline function outputTransformOf(m: i32, p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
   if (m == 2) outputTransform2(p, step, q, qStep, bias);
   else if (m == 4) outputTransform4(p, step, q, qStep, bias);
-  else outputTransform6(p, step, q, qStep, bias);
+  else if (m == 6) outputTransform6(p, step, q, qStep, bias);
+  else outputTransform7(p, step, q, qStep, bias);
 }
 
 // Column k (0-3) of the 4x4 block whose rows are a..d, as one vector: a transposition, one column at a
@@ -177,18 +197,18 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   v128.store(q, column(r0, r1, r2, r3, 3), 48);
 }
 
-// The 1-D input transform of row o (a byte offset) of the four lanes' input tiles (m + 2 columns from
-// p0..p3, transposed into lane vectors as they are loaded), its m + 2 results at `row`, 16 bytes apart.
+// The 1-D input transform of row o (a byte offset) of the four lanes' input tiles (n columns from
+// p0..p3, transposed into lane vectors as they are loaded), its n results at `row`, 16 bytes apart.
 // @ts-ignore: decorator
-@inline function tileRowTransform(m: i32, p0: usize, p1: usize, p2: usize, p3: usize, o: usize, row: usize): void {
+@inline function tileRowTransform(n: i32, p0: usize, p1: usize, p2: usize, p3: usize, o: usize, row: usize): void {
   const a = v128.load(p0 + o), b = v128.load(p1 + o), c = v128.load(p2 + o), d = v128.load(p3 + o);
   const c0 = column(a, b, c, d, 0), c1 = column(a, b, c, d, 1), c2 = column(a, b, c, d, 2), c3 = column(a, b, c, d, 3);
-  if (m == 2) {
+  if (n == 4) {
     inputTransform2(c0, c1, c2, c3, row, 16);
     return;
   }
   const e = v128.load(p0 + o, 16), f = v128.load(p1 + o, 16), g = v128.load(p2 + o, 16), h = v128.load(p3 + o, 16);
-  if (m == 4) inputTransform4(c0, c1, c2, c3, column(e, f, g, h, 0), column(e, f, g, h, 1), row, 16);
+  if (n == 6) inputTransform4(c0, c1, c2, c3, column(e, f, g, h, 0), column(e, f, g, h, 1), row, 16);
   else inputTransform6(c0, c1, c2, c3, column(e, f, g, h, 0), column(e, f, g, h, 1), column(e, f, g, h, 2), column(e, f, g, h, 3), row, 16);
 }
 
@@ -196,23 +216,21 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 // the transforms walk them in that order, four at a time (one per lane), keeping (sub, ty, tx) in locals:
 // dividing each lane's tile number would cost more than its transform.
 
-// Task: image n, input channel c. V[xy][n][c][t] = (B^T d_t B)[xy] for every (m + 2) x (m + 2) input
-// tile t of the channel, four tiles at a time.
+// Task: image n, input channel c, phase p (PHASES per channel: sub-images of the split plane that are
+// summed, as a strided convolution's are, rather than interleaved, as a dilated one's are). V[xy][n][c][p][t]
+// = (B^T d_t B)[xy] for every span x span input tile t (m apart) of the phase, four tiles at a time.
 // @ts-ignore: decorator
-@inline function transformInput(params: usize, task: i32, worker: i32, m: i32): void {
-  const span = m + 2;
+@inline function transformInput(params: usize, task: i32, worker: i32, m: i32, span: i32): void {
   const rowVecs = <usize>(span * 16); // bytes of one row of lane vectors
-  const cIn = P.param(params, P.C_IN);
-  const n = task / cIn;
-  const c = task % cIn;
+  const phases = P.param(params, P.PHASES);
   const tiles = P.param(params, P.TILES_N);
   const tilesW = P.param(params, P.TILES_W);
   const tilesH = P.param(params, P.TILES_S) / tilesW;
   const wpBytes = <usize>P.param(params, P.WP) << 2;
   const subBytes = <usize>P.param(params, P.SUB_PLANE) << 2;
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
-  const plane = <usize>P.param(params, P.PADDED) + (<usize>(task * P.param(params, P.PLANE)) << 2);
-  const v = <usize>P.param(params, P.V) + <usize>(n * cIn + c) * rowBytes;
+  const plane = <usize>P.param(params, P.PADDED) + (<usize>((task / phases) * P.param(params, P.PLANE) + (task % phases) * P.param(params, P.SUB_PLANE)) << 2);
+  const v = <usize>P.param(params, P.V) + <usize>task * rowBytes;
   const xyBytes = <usize>P.param(params, P.V_XY) << 2;
   // scratch: the lanes' corners, then B^T d as [row][column] of lane vectors
   const corners = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
@@ -232,23 +250,23 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
     }
     const p0 = <usize>load<u32>(corners), p1 = <usize>load<u32>(corners, 4), p2 = <usize>load<u32>(corners, 8), p3 = <usize>load<u32>(corners, 12);
     // rows of each tile as they are loaded, then columns
-    for (let r = 0; r < span; r++) tileRowTransform(m, p0, p1, p2, p3, <usize>r * wpBytes, bd + <usize>r * rowVecs);
+    for (let r = 0; r < span; r++) tileRowTransform(span, p0, p1, p2, p3, <usize>r * wpBytes, bd + <usize>r * rowVecs);
     const out = v + (<usize>t << 2);
-    for (let x = 0; x < span; x++) inputTransformOf(m, bd + <usize>(x * 16), rowVecs, out + <usize>x * xyBytes, <usize>span * xyBytes);
+    for (let x = 0; x < span; x++) inputTransformOf(span, bd + <usize>(x * 16), rowVecs, out + <usize>x * xyBytes, <usize>span * xyBytes);
   }
 }
 
 // Task: image n, output channel co. Output tiles = A^T M_t A + bias, m x m each, cut at the image's edge.
 // @ts-ignore: decorator
-@inline function transformOutput(params: usize, task: i32, worker: i32, m: i32): void {
-  const span = m + 2;
+@inline function transformOutput(params: usize, task: i32, worker: i32, m: i32, span: i32): void {
   const rowVecs = <usize>(span * 16);
   const cOut = P.param(params, P.C_OUT);
   const n = task / cOut;
   const co = task % cOut;
   const outH = P.param(params, P.OUT_H);
   const outW = P.param(params, P.OUT_W);
-  const d = P.param(params, P.SPLIT);
+  // dilated: the sub-images' outputs interleave, SPLIT apart; strided: the phases were summed by the GEMM
+  const d = P.param(params, P.PHASES) == 1 ? P.param(params, P.SPLIT) : 1;
   const tiles = P.param(params, P.TILES_N);
   const tilesW = P.param(params, P.TILES_W);
   const tilesH = P.param(params, P.TILES_S) / tilesW;
@@ -260,8 +278,8 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const relu = P.param(params, P.RELU) != 0;
   const zero = f32x4.splat(0);
   const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
-  // scratch: the lanes' output origins (row, column), A^T m as [m rows][m + 2 columns] of lane
-  // vectors, Y as [m][m], the lanes' first four columns of a row
+  // scratch: the lanes' output origins (row, column), A^T m as [m rows][span columns] of lane
+  // vectors, Y as [m][m], the lanes' columns of a row
   const origins = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const am = origins + 64;
   const y = am + <usize>m * rowVecs;
@@ -291,9 +309,11 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
     for (let i = 0; i < m; i++) {
       const yi = y + <usize>(i * m * 16);
       // lanes are tiles: transposes make each tile's outputs 0-3 of row i one vector (at rows + 16 l),
-      // and its last two (F(2x2) and F(6x6)) a pair of floats (at rows + 64 + 8 l)
+      // its last two (F(2x2) and F(6x6)) a pair of floats (at rows + 64 + 8 l), its last three (F(7x7))
+      // the first three lanes of a vector (at rows + 64 + 16 l)
       if (m >= 4) transpose4(v128.load(yi), v128.load(yi, 16), v128.load(yi, 32), v128.load(yi, 48), rows);
-      if (m != 4) {
+      if (m == 7) transpose4(v128.load(yi, 64), v128.load(yi, 80), v128.load(yi, 96), v128.load(yi, 96), rows + 64);
+      if (m == 2 || m == 6) {
         const a = v128.load(yi + <usize>((m - 2) * 16)), b = v128.load(yi + <usize>((m - 1) * 16));
         v128.store(rows, v128.shuffle<f32>(a, b, 0, 4, 1, 5), 64);
         v128.store(rows, v128.shuffle<f32>(a, b, 2, 6, 3, 7), 80);
@@ -305,7 +325,11 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
         const dst = out + (<usize>(oy * outW + ox) << 2);
         if (d == 1 && ox + m <= outW) {
           if (m >= 4) v128.store(dst, v128.load(rows + <usize>(l * 16)));
-          if (m != 4) store<f64>(dst + <usize>((m - 2) * 4), load<f64>(rows + <usize>(64 + l * 8)));
+          if (m == 2 || m == 6) store<f64>(dst + <usize>((m - 2) * 4), load<f64>(rows + <usize>(64 + l * 8)));
+          if (m == 7) {
+            store<f64>(dst + 16, load<f64>(rows + <usize>(64 + l * 16)));
+            store<f32>(dst + 24, load<f32>(rows + <usize>(72 + l * 16)));
+          }
           continue;
         }
         // a tile that overhangs the image's right edge, or whose columns are SPLIT (the dilation) apart
@@ -316,25 +340,33 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 }
 
 export function winograd2InputTask(params: usize, task: i32, worker: i32): void {
-  transformInput(params, task, worker, 2);
+  transformInput(params, task, worker, 2, 4);
 }
 
 export function winograd4InputTask(params: usize, task: i32, worker: i32): void {
-  transformInput(params, task, worker, 4);
+  transformInput(params, task, worker, 4, 6);
 }
 
 export function winograd6InputTask(params: usize, task: i32, worker: i32): void {
-  transformInput(params, task, worker, 6);
+  transformInput(params, task, worker, 6, 8);
 }
 
 export function winograd2OutputTask(params: usize, task: i32, worker: i32): void {
-  transformOutput(params, task, worker, 2);
+  transformOutput(params, task, worker, 2, 4);
 }
 
 export function winograd4OutputTask(params: usize, task: i32, worker: i32): void {
-  transformOutput(params, task, worker, 4);
+  transformOutput(params, task, worker, 4, 6);
 }
 
 export function winograd6OutputTask(params: usize, task: i32, worker: i32): void {
-  transformOutput(params, task, worker, 6);
+  transformOutput(params, task, worker, 6, 8);
+}
+
+export function winograd7InputTask(params: usize, task: i32, worker: i32): void {
+  transformInput(params, task, worker, 7, 8);
+}
+
+export function winograd7OutputTask(params: usize, task: i32, worker: i32): void {
+  transformOutput(params, task, worker, 7, 8);
 }
