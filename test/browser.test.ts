@@ -65,16 +65,37 @@ function runPage(binary: string): Promise<PageReport> {
         rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
         settle();
       };
-      if (child !== null && child.exitCode === null && child.signalCode === null) {
-        child.once('exit', done);
-        child.kill();
-      } else {
+      // the browser's processes form one group (Debian's binary is a shell script that runs the browser
+      // as its child, so killing the child alone would leave the browser running)
+      const group = child?.pid;
+      if (group === undefined) {
         done();
+        return;
       }
+      try {
+        process.kill(-group, 'SIGTERM');
+      } catch {
+        // the group has already exited
+      }
+      const gone = () => {
+        try {
+          process.kill(-group, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      const started = Date.now();
+      const wait = setInterval(() => {
+        if (gone() || Date.now() - started > 10_000) {
+          clearInterval(wait);
+          done();
+        }
+      }, 50);
     }
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      child = spawn(binary, ['--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/test/browser/page.html`], { stdio: 'ignore' });
+      child = spawn(binary, ['--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/test/browser/page.html`], { stdio: 'ignore', detached: true });
       child.once('exit', (code) => finish(() => reject(new Error(`the browser exited (${code}) before the page reported`))));
       child.on('error', (e) => {
         child = null; // it never ran
