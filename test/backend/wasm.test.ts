@@ -118,13 +118,16 @@ test('Winograd transforms of weights are reused, but never once the weights have
   setBackend('wasm');
 });
 
-test('setWinograd switches the algorithm for 3x3 stride-1 layers', () => {
+test('setWinograd switches the algorithm for 3x3 layers at stride 1 and 2', () => {
   const geom = conv2dGeometry([1, 64, 56, 56], [64, 64, 3, 3], null, { padding: 1 });
+  const strided = conv2dGeometry([1, 64, 56, 56], [64, 64, 3, 3], null, { padding: 1, stride: 2 });
   assert.equal(chooseStrategy(geom), 'winograd-f4');
+  assert.equal(chooseStrategy(strided), 'winograd-s2');
   setWinograd(false);
   try {
     assert.equal(getWinograd(), false);
     assert.equal(chooseStrategy(geom), 'gemm-direct');
+    assert.equal(chooseStrategy(strided), 'gemm-im2col');
   } finally {
     setWinograd(true);
   }

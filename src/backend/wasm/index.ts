@@ -31,10 +31,11 @@ export function setNumThreads(n: number): void {
 }
 
 /**
- * Turns Winograd's minimal filtering (F(2x2, 3x3), F(4x4, 3x3) or F(6x6, 3x3), chosen per layer) for 3x3
- * stride-1 convolutions on (the default) or off. It does 2.25-5.1x fewer multiplies, so large 3x3 layers
- * run 2-3x faster, but it rounds differently from the direct sum (relative error about 1e-6 to 2e-5
- * instead of 1e-7): turn it off to get the direct algorithm's rounding.
+ * Turns Winograd's minimal filtering on (the default) or off: F(2x2, 3x3), F(4x4, 3x3) or F(6x6, 3x3),
+ * chosen per layer, for 3x3 stride-1 convolutions, and F(7x7, 2x2) on the input's four phases for 3x3
+ * stride-2 ones. It does 1.7-5.1x fewer multiplies, so large 3x3 layers run 1.4-3x faster, but it
+ * rounds differently from the direct sum (relative error about 1e-6 to 5e-5 instead of 1e-7): turn it
+ * off to get the direct algorithm's rounding.
  */
 export function setWinograd(on: boolean): void {
   if (typeof on !== 'boolean') throw argError('setWinograd', `on must be true or false, got ${show(on)}`);
