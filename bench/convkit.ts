@@ -39,24 +39,22 @@ export async function openConvkit(spec: ContenderSpec): Promise<Contender> {
     // Only meaningful for a backend that threads; the reference backend runs on the caller alone.
     effectiveThreads: SINGLE_THREADED_BACKENDS.has(spec.backend ?? 'reference') ? undefined : () => convkit.getNumThreads(),
     async prepare(workload: Workload, data: WorkloadData) {
-      // Weights are model state, built once; only the input tensor is new per call.
-      const layers = workload.layers.map((layer, i) => ({
-        weight: new convkit.Tensor(data.params[i].weight, [...weightShape(layer)]),
-        bias: new convkit.Tensor(data.params[i].bias, [layer.cOut]),
-        options: {
-          stride: [layer.strideH, layer.strideW] as [number, number],
-          padding: [layer.padH, layer.padW] as [number, number],
-          dilation: [layer.dilationH, layer.dilationW] as [number, number],
+      // Weights are model state, built once; only the input tensor is new per call. The layers form a
+      // Sequential, as a user's model does (W4's two run as one chain).
+      const model = new convkit.Sequential(...workload.layers.map((layer, i) => {
+        const conv = new convkit.Conv2d(layer.cIn, layer.cOut, [layer.kH, layer.kW], {
+          stride: [layer.strideH, layer.strideW],
+          padding: [layer.padH, layer.padW],
+          dilation: [layer.dilationH, layer.dilationW],
           groups: layer.groups,
-        },
+        });
+        conv.weight = new convkit.Tensor(data.params[i].weight, [...weightShape(layer)]);
+        conv.bias = new convkit.Tensor(data.params[i].bias, [layer.cOut]);
+        return conv;
       }));
       const inputShape = [...workload.input];
       return {
-        call: () => {
-          let x = new convkit.Tensor(data.input, inputShape);
-          for (const layer of layers) x = convkit.conv2d(x, layer.weight, layer.bias, layer.options);
-          return x.data;
-        },
+        call: () => model.forward(new convkit.Tensor(data.input, inputShape)).data,
       };
     },
   };

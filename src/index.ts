@@ -16,7 +16,7 @@ export { ReLU } from './nn/relu.js';
 export { Sequential } from './nn/sequential.js';
 export { setBackend, getBackend, registerBackend, ready } from './backend/registry.js';
 export { setNumThreads, getNumThreads, setWinograd, getWinograd } from './backend/wasm/index.js';
-export type { Backend, ConvGeometry, PadGeometry } from './backend/backend.js';
+export type { Backend, ConvGeometry, ConvStep, PadGeometry } from './backend/backend.js';
 export { moduleFromJSON, type LayerJSON } from './nn/json.js';
 export { layerCost, parameterCount, conv2dMacs, effectiveKernelSize, type LayerCost } from './analysis/cost.js';
 export { summary, formatSummary, type Summary, type SummaryRow } from './analysis/summary.js';

@@ -51,9 +51,24 @@ export interface PadGeometry {
  */
 export type Activation = 'none' | 'relu';
 
+/** One convolution of a chain: what `conv2d` takes, the input aside. */
+export interface ConvStep {
+  readonly geom: ConvGeometry;
+  readonly weight: Float32Array;
+  readonly bias: Float32Array | null;
+  readonly activation: Activation;
+}
+
 export interface Backend {
   readonly name: string;
   conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation): void;
+  /**
+   * Optional: runs `steps` in order, each on the previous one's output (`geom.n * geom.cIn * geom.h *
+   * geom.w` floats: every step's input is the one before's output), keeping the outputs between them to
+   * itself, and writes the last one's into `output`. Returns false, having written nothing, where it
+   * cannot; the op then runs the steps one by one through `conv2d`.
+   */
+  conv2dChain?(steps: readonly ConvStep[], input: Float32Array, output: Float32Array): boolean;
   pad(geom: PadGeometry, input: Float32Array, output: Float32Array): void;
   relu(input: Float32Array, output: Float32Array): void;
 }

@@ -1,7 +1,7 @@
 /** `Conv2d`: PyTorch's `torch.nn.Conv2d`, with its defaults, initialisation and `padding_mode`. */
 import { argError, show } from '../errors.js';
 import type { Activation, ConvGeometry } from '../backend/backend.js';
-import { CONV2D_OPTIONS, conv2dActivation, conv2dGeometry, resolvePadding, type Conv2dOptions, type Padding, type Sides } from '../ops/conv2d.js';
+import { CONV2D_OPTIONS, conv2dActivation, conv2dGeometry, resolvePadding, type Conv2dOptions, type Conv2dStep, type Padding, type Sides } from '../ops/conv2d.js';
 import { checkOptions, pair, positiveInt, type IntOrPair } from '../ops/args.js';
 import { pad, padGeometry } from '../ops/pad.js';
 import { defaultGenerator, type Generator } from '../random.js';
@@ -94,6 +94,16 @@ export class Conv2d extends Module {
   /** Convolves `input`, `(N, inChannels, H, W)` or `(inChannels, H, W)`. */
   forward(input: Tensor): Tensor {
     return this.forwardActivation(input, 'none');
+  }
+
+  /**
+   * This layer as a step of a convolution chain, with `activation` applied as it writes (`Sequential`
+   * runs consecutive convolutions as one chain); null with a `paddingMode` other than zeros, which pads
+   * with `pad` first.
+   */
+  convSteps(activation: Activation): Conv2dStep[] | null {
+    if (this.paddingMode !== 'zeros') return null;
+    return [{ weight: this.weight, bias: this.bias, options: { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, activation }];
   }
 
   /** `forward`, with `activation` applied as the output is written (`Sequential` fuses a following ReLU so). */

@@ -1,7 +1,7 @@
 /** The tutorial's `DepthwiseSeparableConv`: a depthwise convolution, then a 1x1 pointwise one. */
 import type { Activation } from '../backend/backend.js';
 import { checkOptions, positiveInt, type IntOrPair } from '../ops/args.js';
-import type { Padding } from '../ops/conv2d.js';
+import { conv2dChain, type Conv2dStep, type Padding } from '../ops/conv2d.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { Conv2d } from './conv2d.js';
@@ -47,9 +47,19 @@ export class DepthwiseSeparableConv2d extends Module {
     return this.forwardActivation(input, 'none');
   }
 
-  /** `forward`, with `activation` applied as the pointwise convolution writes its output. */
+  /** Both convolutions as steps of a convolution chain, `activation` applied as the pointwise one writes. */
+  convSteps(activation: Activation): Conv2dStep[] | null {
+    const depthwise = this.depthwise.convSteps('none');
+    const pointwise = this.pointwise.convSteps(activation);
+    return depthwise && pointwise && [...depthwise, ...pointwise];
+  }
+
+  /**
+   * `forward`, with `activation` applied as the pointwise convolution writes its output. The two run as
+   * one chain: on the wasm backend the depthwise output stays in WebAssembly memory.
+   */
   forwardActivation(input: Tensor, activation: Activation): Tensor {
-    return this.pointwise.forwardActivation(this.depthwise.forward(input), activation);
+    return conv2dChain(input, this.convSteps(activation) as Conv2dStep[]); // both pad with zeros: never null
   }
 
   /** The constructor arguments, as `moduleFromJSON` reads them. */

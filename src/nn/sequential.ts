@@ -1,17 +1,23 @@
 import type { Activation } from '../backend/backend.js';
+import { conv2dChain, type Conv2dStep } from '../ops/conv2d.js';
 import type { Tensor } from '../tensor.js';
 import { argError, show } from '../errors.js';
 import { moduleFromJSON } from './json.js';
 import { checkModule, Module } from './module.js';
 import { ReLU } from './relu.js';
 
-/** A layer that can apply an activation as it writes its output (Conv2d, DepthwiseSeparableConv2d). */
-interface WithActivation {
+/**
+ * A layer that can apply an activation as it writes its output (Conv2d, DepthwiseSeparableConv2d), and
+ * say which convolutions it runs, so that consecutive ones run as one chain.
+ */
+interface Convolution {
   forwardActivation(input: Tensor, activation: Activation): Tensor;
+  convSteps(activation: Activation): Conv2dStep[] | null;
 }
 
-function takesActivation(layer: Module): layer is Module & WithActivation {
-  return typeof (layer as Partial<WithActivation>).forwardActivation === 'function';
+function isConvolution(layer: Module): layer is Module & Convolution {
+  const c = layer as Partial<Convolution>;
+  return typeof c.forwardActivation === 'function' && typeof c.convSteps === 'function';
 }
 
 function parseJSON(text: string): unknown {
@@ -48,20 +54,28 @@ export class Sequential extends Module {
 
   /**
    * Runs the layers in order. A convolution followed by `ReLU` runs as one layer that applies the ReLU as
-   * it writes its output: the same values, one pass over the output instead of two.
+   * it writes its output: the same values, one pass over the output instead of two. Consecutive
+   * convolutions (zero-padded, with or without that ReLU) run as one `conv2dChain`: on the wasm backend
+   * the outputs between them stay in WebAssembly memory.
    */
   forward(input: Tensor): Tensor {
     let x = input;
+    let chain: Conv2dStep[] = [];
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
-      if (takesActivation(layer) && this.layers[i + 1] instanceof ReLU) {
-        x = layer.forwardActivation(x, 'relu');
-        i++;
-      } else {
-        x = layer.forward(x);
+      const relu = isConvolution(layer) && this.layers[i + 1] instanceof ReLU;
+      if (relu) i++; // applied as the convolution writes
+      const activation = relu ? 'relu' : 'none';
+      const steps = isConvolution(layer) ? layer.convSteps(activation) : null;
+      if (steps !== null) {
+        chain.push(...steps);
+        continue;
       }
+      if (chain.length > 0) x = conv2dChain(x, chain);
+      chain = [];
+      x = isConvolution(layer) ? layer.forwardActivation(x, activation) : layer.forward(x);
     }
-    return x;
+    return chain.length > 0 ? conv2dChain(x, chain) : x;
   }
 
   /** `{ type: 'Sequential', layers: [...] }`: the architecture, no weights; `JSON.stringify(model)` uses it. */

@@ -2,7 +2,7 @@
  * `conv2d`: PyTorch's `torch.nn.functional.conv2d`. Every argument form is resolved here into one
  * `ConvGeometry`, and every input PyTorch rejects is rejected here, before any kernel runs.
  */
-import type { Activation, ConvGeometry } from '../backend/backend.js';
+import type { Activation, ConvGeometry, ConvStep } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
 import { Tensor, type Shape } from '../tensor.js';
@@ -147,12 +147,47 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  * runs for a convolution followed by `ReLU` (the same values as the two layers, in one pass).
  */
 export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, activation: Activation): Tensor {
+  return conv2dChain(input, [{ weight, bias: bias ?? null, options, activation }]);
+}
+
+/** A convolution of a chain: `conv2d`'s arguments but the input, and the activation applied as it writes. */
+export interface Conv2dStep {
+  weight: Tensor;
+  bias: Tensor | null;
+  options: Conv2dOptions | undefined;
+  activation: Activation;
+}
+
+function outputCount(g: ConvGeometry): number {
+  return g.n * g.cOut * g.outH * g.outW;
+}
+
+/**
+ * Convolutions applied in order, each to the one before's output: what `Sequential` and
+ * `DepthwiseSeparableConv2d` run. Every step is checked as `conv2d` checks its arguments, all before
+ * any runs. A backend with `conv2dChain` keeps the outputs between the steps to itself (the wasm
+ * backend keeps them in WebAssembly memory, sparing a copy out and back in per step); with others the
+ * steps run one by one.
+ */
+export function conv2dChain(input: Tensor, steps: readonly Conv2dStep[]): Tensor {
   checkTensor('conv2d', 'input', input);
-  checkTensor('conv2d', 'weight', weight);
-  if (bias !== undefined && bias !== null) checkTensor('conv2d', 'bias', bias);
-  const geom = conv2dGeometry(input.shape, weight.shape, bias?.shape ?? null, options);
-  const output = outputArray(geom.n * geom.cOut * geom.outH * geom.outW);
-  if (output.length > 0) backend().conv2d(geom, input.data, weight.data, bias?.data ?? null, output, activation);
-  const shape = input.ndim === 4 ? [geom.n, geom.cOut, geom.outH, geom.outW] : [geom.cOut, geom.outH, geom.outW];
+  let shape: Shape = input.shape;
+  const resolved = steps.map((step): ConvStep => {
+    checkTensor('conv2d', 'weight', step.weight);
+    if (step.bias !== null) checkTensor('conv2d', 'bias', step.bias);
+    const geom = conv2dGeometry(shape, step.weight.shape, step.bias?.shape ?? null, step.options);
+    shape = input.ndim === 4 ? [geom.n, geom.cOut, geom.outH, geom.outW] : [geom.cOut, geom.outH, geom.outW];
+    return { geom, weight: step.weight.data, bias: step.bias?.data ?? null, activation: step.activation };
+  });
+  const output = outputArray(outputCount(resolved[resolved.length - 1].geom));
+  const b = backend();
+  if (output.length > 0 && !(resolved.length > 1 && b.conv2dChain?.(resolved, input.data, output) === true)) {
+    let x = input.data;
+    resolved.forEach((step, i) => {
+      const y = i === resolved.length - 1 ? output : outputArray(outputCount(step.geom));
+      b.conv2d(step.geom, x, step.weight, step.bias, y, step.activation);
+      x = y;
+    });
+  }
   return new Tensor(output, shape);
 }

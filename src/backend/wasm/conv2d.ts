@@ -2,7 +2,7 @@
  * The wasm backend's conv2d: picks a strategy from the geometry, lays out memory, and runs the
  * strategy's tasks on the thread pool.
  */
-import type { Activation, ConvGeometry } from '../backend.js';
+import type { Activation, ConvGeometry, ConvStep } from '../backend.js';
 import { conv2d as referenceConv2d } from '../reference/conv2d.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
@@ -265,26 +265,37 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   };
 }
 
-export function runConv2d(
-  instance: WasmInstance, pool: ThreadPool, g: ConvGeometry,
-  input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation,
-): void {
+/** A layer's strategy and plan, and the offset of its transformed weights (Winograd's, kept in memory). */
+interface Prepared {
+  p: Plan;
+  transformed: number;
+}
+
+/** Plans a layer and keeps its transformed weights in memory; null for the reference kernel. */
+function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array): Prepared | null {
   const strategy = chooseStrategy(g);
-  if (strategy === 'reference') {
-    referenceConv2d(g, input, weight, bias, output, activation);
-    return;
-  }
+  if (strategy === 'reference') return null;
   const p = plan(strategy, g);
-  const where = 'conv2d';
   // Winograd's transformed weights stay in WebAssembly memory while the weights are unchanged
-  const transformed = p.winograd === undefined ? 0 : instance.keep(where, transformedWeights(g, weight, p.winograd.tile));
+  const transformed = p.winograd === undefined ? 0 : instance.keep('conv2d', transformedWeights(g, weight, p.winograd.tile));
+  return { p, transformed };
+}
+
+/**
+ * Lays a layer out in the arena from where it stands and runs it. `input` and `output` are arrays to copy
+ * in and out, or offsets in WebAssembly memory (between the layers of a chain).
+ */
+function execute(
+  instance: WasmInstance, pool: ThreadPool, g: ConvGeometry, { p, transformed }: Prepared,
+  input: Float32Array | number, weight: Float32Array, bias: Float32Array | null, output: Float32Array | number, activation: Activation,
+): void {
+  const where = 'conv2d';
   const mPanels = p.fields[Param.M_PANELS] ?? 0;
   const K = p.fields[Param.K] ?? 0;
-  instance.reset();
   const params = instance.alloc(where, Param.COUNT * 4);
-  // An unpadded stride-1 input goes straight into its planes, at the plane stride the direct kernel wants.
-  const inPlace = p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
-  const inputAt = inPlace ? 0 : instance.alloc(where, input.length * 4);
+  // An unpadded stride-1 input from an array goes straight into its planes, at the plane stride the direct kernel wants.
+  const inPlace = typeof input !== 'number' && p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  const inputAt = typeof input === 'number' ? input : inPlace ? 0 : instance.alloc(where, input.length * 4);
   // Winograd reads only its transformed weights; the other kernels read the weights as given or packed
   const weightAt = p.winograd === undefined ? instance.alloc(where, weight.length * 4) : 0;
   const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
@@ -292,7 +303,7 @@ export function runConv2d(
   const packedBiasAt = p.packed ? instance.alloc(where, g.groups * mPanels * 16) : biasAt;
   const paddedAt = p.paddedPlane === null ? 0 : instance.alloc(where, g.n * g.cIn * p.paddedPlane * 4);
   const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
-  const outputAt = instance.alloc(where, output.length * 4);
+  const outputAt = typeof output === 'number' ? output : instance.alloc(where, output.length * 4);
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
   let wino: { v: number; m: number; u: number; zero: number } | null = null;
   if (p.winograd !== undefined) {
@@ -308,7 +319,7 @@ export function runConv2d(
   if (inPlace && p.paddedPlane !== null) {
     const planeIn = g.h * g.w;
     for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.paddedPlane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
-  } else {
+  } else if (typeof input !== 'number') {
     instance.write(inputAt, input);
   }
   if (p.winograd === undefined) instance.write(weightAt, weight);
@@ -332,5 +343,40 @@ export function runConv2d(
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn * phases(p.winograd.tile), parallel);
   pool.run(p.kernel, params, p.tasks, parallel);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
-  instance.readInto(outputAt, output);
+  if (typeof output !== 'number') instance.readInto(outputAt, output);
+}
+
+export function runConv2d(
+  instance: WasmInstance, pool: ThreadPool, g: ConvGeometry,
+  input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation,
+): void {
+  const prepared = prepare(instance, g, weight);
+  if (prepared === null) {
+    referenceConv2d(g, input, weight, bias, output, activation);
+    return;
+  }
+  instance.reset();
+  execute(instance, pool, g, prepared, input, weight, bias, output, activation);
+}
+
+/**
+ * Runs a chain of convolutions with the outputs between them left in WebAssembly memory: each is laid
+ * out past the one before's output, which it reads in place. False where a step runs on the reference
+ * kernel (tiny: it reads arrays), or where keeping every step's transformed weights evicted some of them.
+ */
+export function runConv2dChain(instance: WasmInstance, pool: ThreadPool, steps: readonly ConvStep[], input: Float32Array, output: Float32Array): boolean {
+  const evictions = instance.evictions;
+  const prepared = steps.map((s) => prepare(instance, s.geom, s.weight));
+  if (instance.evictions !== evictions || prepared.some((p) => p === null)) return false;
+  instance.reset();
+  let from: Float32Array | number = input;
+  steps.forEach((s, i) => {
+    const g = s.geom;
+    const to = i === steps.length - 1 ? output : instance.alloc('conv2d', g.n * g.cOut * g.outH * g.outW * 4);
+    const mark = instance.mark();
+    execute(instance, pool, g, prepared[i] as Prepared, from, s.weight, s.bias, to, s.activation);
+    instance.release(mark);
+    from = to;
+  });
+  return true;
 }

@@ -6,7 +6,7 @@
 import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { pad } from '../reference/pad.js';
-import { runConv2d, tuning } from './conv2d.js';
+import { runConv2d, runConv2dChain, tuning } from './conv2d.js';
 import { runRelu } from './relu.js';
 export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
 import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
@@ -55,6 +55,7 @@ export function getNumThreads(): number {
 export const wasmBackend: Backend = {
   name: 'wasm',
   conv2d: (geom, input, weight, bias, output, activation) => runConv2d(wasmInstance(), threadPool(), geom, input, weight, bias, output, activation),
+  conv2dChain: (steps, input, output) => runConv2dChain(wasmInstance(), threadPool(), steps, input, output),
   pad,
   relu: (input, output) => runRelu(wasmInstance(), input, output),
 };

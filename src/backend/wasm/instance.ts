@@ -82,6 +82,21 @@ export class WasmInstance {
     this.top = this.base;
   }
 
+  /** Where the next allocation goes, for `release`. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Frees everything allocated since `mark` returned `at`. */
+  release(at: number): void {
+    this.top = at;
+  }
+
+  /** Counts the times `keep` dropped everything resident to make room: offsets it returned before are void. */
+  get evictions(): number {
+    return this.generation;
+  }
+
   /**
    * The offset of `data` in the resident zone, copied there on its first use. The caller must not change
    * `data` afterwards (a changed array is a new array). Call before `reset`: it may move the arena.
