@@ -98,6 +98,8 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 
 // F(6x6, 3x3): 6x6 output tiles from 8x8 input tiles, 64 transform positions, 5.1x fewer multiplies
 // than the direct sum: the choice for large images, and for dilated layers whose sub-images are 6 wide.
+// F(7x7, 2x2) on a stride-2 convolution's phases (see winograd.ts): the same 8x8 input tiles and input
+// transform; 7x7 outputs per tile, 1.7x fewer multiplies than the direct sum's 9 per output.
 
 // 1-D F(6, 3) input transform B^T d of eight values (vectors), written at q, q + qStep, ...
 // @ts-ignore: decorator
@@ -120,9 +122,11 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   v128.store(q + 7 * qStep, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(c21_4, f32x4.sub(d3, d5))));
 }
 
-// 1-D F(6, 3) output transform A^T m of eight values at p, p + step, ..., six results at q, q + qStep, ...
+// 1-D output transform A^T m of eight values at p, p + step, ..., m results at q, q + qStep, ...: F(6, 3)'s
+// (m = 6) or F(7, 2)'s (m = 7). Their points are the same, so their first five rows are; the point at
+// infinity (m7) enters the last row.
 // @ts-ignore: decorator
-@inline function outputTransform6(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
+@inline function outputTransform8(m: i32, p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
   const m0 = v128.load(p), m1 = v128.load(p + step), m2 = v128.load(p + 2 * step), m3 = v128.load(p + 3 * step);
   const m4 = v128.load(p + 4 * step), m5 = v128.load(p + 5 * step), m6 = v128.load(p + 6 * step), m7 = v128.load(p + 7 * step);
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
@@ -133,27 +137,9 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   v128.store(q + 2 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(4), s34), f32x4.mul(f32x4.splat(0.25), s56))));
   v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), f32x4.mul(f32x4.splat(0.125), d56))));
   v128.store(q + 4 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(16), s34), f32x4.mul(f32x4.splat(0.0625), s56))));
-  v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56)), m7)));
-}
-
-// F(7x7, 2x2) on a stride-2 convolution's phases (see winograd.ts): F(6x6, 3x3)'s 8x8 input tiles and
-// input transform; 7x7 outputs per tile, 1.7x fewer multiplies than the direct sum's 9 per output.
-
-// 1-D F(7, 2) output transform A^T m of eight values at p, p + step, ..., seven results at q, q + qStep, ...
-// @ts-ignore: decorator
-@inline function outputTransform7(p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
-  const m0 = v128.load(p), m1 = v128.load(p + step), m2 = v128.load(p + 2 * step), m3 = v128.load(p + 3 * step);
-  const m4 = v128.load(p + 4 * step), m5 = v128.load(p + 5 * step), m6 = v128.load(p + 6 * step), m7 = v128.load(p + 7 * step);
-  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
-  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-  const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
-  v128.store(q, f32x4.add(bias, f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, s56))));
-  v128.store(q + qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(2), d34), f32x4.mul(f32x4.splat(0.5), d56))));
-  v128.store(q + 2 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(4), s34), f32x4.mul(f32x4.splat(0.25), s56))));
-  v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), f32x4.mul(f32x4.splat(0.125), d56))));
-  v128.store(q + 4 * qStep, f32x4.add(bias, f32x4.add(fma(s12, f32x4.splat(16), s34), f32x4.mul(f32x4.splat(0.0625), s56))));
-  v128.store(q + 5 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56))));
-  v128.store(q + 6 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(s12, f32x4.splat(64), s34), f32x4.mul(f32x4.splat(0.015625), s56)), m7)));
+  const r5 = f32x4.add(fma(d12, f32x4.splat(32), d34), f32x4.mul(f32x4.splat(0.03125), d56));
+  v128.store(q + 5 * qStep, f32x4.add(bias, m == 6 ? f32x4.add(r5, m7) : r5));
+  if (m == 7) v128.store(q + 6 * qStep, f32x4.add(bias, f32x4.add(f32x4.add(fma(s12, f32x4.splat(64), s34), f32x4.mul(f32x4.splat(0.015625), s56)), m7)));
 }
 
 // The 1-D input transforms of the n = m + r - 1 vectors at p, p + step, ... (one per input tile size);
@@ -172,8 +158,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 @inline function outputTransformOf(m: i32, p: usize, step: usize, q: usize, qStep: usize, bias: v128): void {
   if (m == 2) outputTransform2(p, step, q, qStep, bias);
   else if (m == 4) outputTransform4(p, step, q, qStep, bias);
-  else if (m == 6) outputTransform6(p, step, q, qStep, bias);
-  else outputTransform7(p, step, q, qStep, bias);
+  else outputTransform8(m, p, step, q, qStep, bias);
 }
 
 // Column k (0-3) of the 4x4 block whose rows are a..d, as one vector: a transposition, one column at a
