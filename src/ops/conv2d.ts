@@ -147,7 +147,11 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  * runs for a convolution followed by `ReLU` (the same values as the two layers, in one pass).
  */
 export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, activation: Activation): Tensor {
-  return conv2dChain(input, [{ weight, bias: bias ?? null, options, activation }]);
+  checkTensor('conv2d', 'input', input);
+  const step = resolveStep(input.shape, { weight, bias: bias ?? null, options, activation });
+  const output = outputArray(outputCount(step.geom));
+  if (output.length > 0) backend().conv2d(step.geom, input.data, step.weight, step.bias, output, activation);
+  return new Tensor(output, outputShape(input, step.geom));
 }
 
 /** A convolution of a chain: `conv2d`'s arguments but the input, and the activation applied as it writes. */
@@ -158,8 +162,21 @@ export interface Conv2dStep {
   activation: Activation;
 }
 
+/** Checks a step's arguments, as `conv2d` does, for an input of `shape`. */
+function resolveStep(shape: Shape, step: Conv2dStep): ConvStep {
+  checkTensor('conv2d', 'weight', step.weight);
+  if (step.bias !== null) checkTensor('conv2d', 'bias', step.bias);
+  const geom = conv2dGeometry(shape, step.weight.shape, step.bias?.shape ?? null, step.options);
+  return { geom, weight: step.weight.data, bias: step.bias?.data ?? null, activation: step.activation };
+}
+
 function outputCount(g: ConvGeometry): number {
   return g.n * g.cOut * g.outH * g.outW;
+}
+
+/** The output's shape: batched or not, as the input. */
+function outputShape(input: Tensor, g: ConvGeometry): Shape {
+  return input.ndim === 4 ? [g.n, g.cOut, g.outH, g.outW] : [g.cOut, g.outH, g.outW];
 }
 
 /**
@@ -170,18 +187,17 @@ function outputCount(g: ConvGeometry): number {
  * steps run one by one.
  */
 export function conv2dChain(input: Tensor, steps: readonly Conv2dStep[]): Tensor {
+  if (steps.length === 1) return conv2dActivation(input, steps[0].weight, steps[0].bias, steps[0].options, steps[0].activation);
   checkTensor('conv2d', 'input', input);
   let shape: Shape = input.shape;
-  const resolved = steps.map((step): ConvStep => {
-    checkTensor('conv2d', 'weight', step.weight);
-    if (step.bias !== null) checkTensor('conv2d', 'bias', step.bias);
-    const geom = conv2dGeometry(shape, step.weight.shape, step.bias?.shape ?? null, step.options);
-    shape = input.ndim === 4 ? [geom.n, geom.cOut, geom.outH, geom.outW] : [geom.cOut, geom.outH, geom.outW];
-    return { geom, weight: step.weight.data, bias: step.bias?.data ?? null, activation: step.activation };
+  const resolved = steps.map((step) => {
+    const r = resolveStep(shape, step);
+    shape = outputShape(input, r.geom);
+    return r;
   });
   const output = outputArray(outputCount(resolved[resolved.length - 1].geom));
   const b = backend();
-  if (output.length > 0 && !(resolved.length > 1 && b.conv2dChain?.(resolved, input.data, output) === true)) {
+  if (output.length > 0 && b.conv2dChain?.(resolved, input.data, output) !== true) {
     let x = input.data;
     resolved.forEach((step, i) => {
       const y = i === resolved.length - 1 ? output : outputArray(outputCount(step.geom));

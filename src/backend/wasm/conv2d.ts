@@ -326,16 +326,39 @@ function execute(
   if (bias !== null) instance.write(biasAt, bias);
   if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
 
-  const block = new Array<number>(Param.COUNT).fill(0);
-  Object.assign(block, {
-    [Param.N]: g.n, [Param.C_IN]: g.cIn, [Param.H]: g.h, [Param.W]: g.w, [Param.C_OUT]: g.cOut, [Param.KH]: g.kH, [Param.KW]: g.kW,
-    [Param.SH]: g.strideH, [Param.SW]: g.strideW, [Param.PT]: g.padTop, [Param.PL]: g.padLeft, [Param.DH]: g.dilationH, [Param.DW]: g.dilationW,
-    [Param.GROUPS]: g.groups, [Param.OUT_H]: g.outH, [Param.OUT_W]: g.outW, [Param.RELU]: activation === 'relu' ? 1 : 0,
-    [Param.INPUT]: inputAt, [Param.WEIGHT]: packedAt, [Param.BIAS]: packedBiasAt, [Param.OUTPUT]: outputAt,
-    [Param.OFFSETS]: offsetsAt, [Param.PADDED]: paddedAt, [Param.WORKSPACE]: workspaceAt, [Param.WORKSPACE_BYTES]: p.workspaceBytes,
-    ...(wino === null ? {} : { [Param.V]: wino.v, [Param.M]: wino.m, [Param.U]: wino.u, [Param.ZERO]: wino.zero }),
-    ...p.fields,
-  });
+  const block = new Int32Array(Param.COUNT);
+  block[Param.N] = g.n;
+  block[Param.C_IN] = g.cIn;
+  block[Param.H] = g.h;
+  block[Param.W] = g.w;
+  block[Param.C_OUT] = g.cOut;
+  block[Param.KH] = g.kH;
+  block[Param.KW] = g.kW;
+  block[Param.SH] = g.strideH;
+  block[Param.SW] = g.strideW;
+  block[Param.PT] = g.padTop;
+  block[Param.PL] = g.padLeft;
+  block[Param.DH] = g.dilationH;
+  block[Param.DW] = g.dilationW;
+  block[Param.GROUPS] = g.groups;
+  block[Param.OUT_H] = g.outH;
+  block[Param.OUT_W] = g.outW;
+  block[Param.RELU] = activation === 'relu' ? 1 : 0;
+  block[Param.INPUT] = inputAt;
+  block[Param.WEIGHT] = packedAt;
+  block[Param.BIAS] = packedBiasAt;
+  block[Param.OUTPUT] = outputAt;
+  block[Param.OFFSETS] = offsetsAt;
+  block[Param.PADDED] = paddedAt;
+  block[Param.WORKSPACE] = workspaceAt;
+  block[Param.WORKSPACE_BYTES] = p.workspaceBytes;
+  if (wino !== null) {
+    block[Param.V] = wino.v;
+    block[Param.M] = wino.m;
+    block[Param.U] = wino.u;
+    block[Param.ZERO] = wino.zero;
+  }
+  for (const key in p.fields) block[Number(key)] = p.fields[Number(key) as Param] as number;
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   const parallel = macsOf(g) >= tuning.parallelMacs;
