@@ -91,7 +91,9 @@ export function macsOf(g: ConvGeometry): number {
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
  * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 12 channels per group and
  * 16 tiles on Winograd, F(6x6, 3x3), F(4x4, 3x3) or F(2x2, 3x3), whichever does the fewest multiplies
- * per kept output, unless `setWinograd(false)`; the rest on the GEMM, reading B straight from the input
+ * per kept output, and 3x3 stride-2 ones with 12 to 256 channels per group and 16 tiles of 7x7 outputs
+ * per image on F(7x7, 2x2) over the input's four phases ('winograd-s2'), unless `setWinograd(false)`;
+ * the rest on the GEMM, reading B straight from the input
  * ('gemm-direct': stride 1 with K <= 1024 or a group's padded input within 512 KiB, from the input's
  * planes in place or a padded copy, laid an odd number of cache lines apart (planes a multiple of 4 KiB
  * apart, as 32x32 ones are, share L1 sets and made a 1x1 convolution 2x slower); equal strides no
