@@ -170,7 +170,9 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 96, 112, 112], [192, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }), 'depthwise');
   assert.equal(pick([8, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }), 'winograd-s2'); // 16 tiles of 7x7 an image
   assert.equal(pick([8, 64, 56, 56], [128, 8, 3, 3], { stride: 2, padding: 1, groups: 8 }), 'gemm-direct'); // 8 channels a group
-  assert.equal(pick([16, 256, 14, 14], [256, 256, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // one 7x7 tile an image: too few
+  assert.equal(pick([16, 256, 14, 14], [256, 256, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // one 7x7 tile an image, each image's from a multiple of 4 columns: 3.8x waste
+  assert.equal(pick([4, 128, 28, 28], [256, 128, 3, 3], { stride: 2, padding: 1 }), 'winograd-s2'); // 4 tiles an image, the GEMM spans the 4 images
+  assert.equal(pick([8, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }), 'winograd-f4'); // 4 tiles of 4x4 an image, 32 in all
   assert.equal(pick([1, 64, 58, 58], [128, 64, 3, 3], { stride: 2 }), 'winograd-s2'); // 28x28 outputs from 58x58, unpadded
   assert.equal(pick([1, 128, 28, 28], [256, 128, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // split into 2 x 2 sub-images
   assert.equal(pick([1, 32, 15, 15], [48, 32, 1, 1], { stride: 2 }), 'gemm-im2col'); // would read one sub-image of four

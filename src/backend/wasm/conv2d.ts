@@ -36,6 +36,14 @@ const IM2COL_TILE = 128;
 const DIRECT_TILE = 256;
 /** F(4x4, 3x3) keeps within 1e-4 of the direct sum up to this many input channels per group (measured: 2.9e-5 at 1024). */
 const WINOGRAD_MAX_CHANNELS = 1024;
+/**
+ * Winograd's GEMM columns for `tiles` tiles an image: a row of V and M holds every image's tiles, each
+ * image's from a multiple of 4 (the kernels' imageColumns), so that the GEMMs span the batch.
+ */
+function gemmColumns(images: number, tiles: number): number {
+  return (images - 1) * Math.ceil(tiles / 4) * 4 + tiles;
+}
+
 /** The tile sizes of F(m x m, 3x3), for 3x3 stride-1 layers. */
 type Tile3 = Exclude<TileSize, 7>;
 /**
@@ -115,7 +123,7 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   if (depthwise) return 'depthwise';
   // a dilated layer splits into d x d sub-images, each covered by m x m tiles
   const d = g.dilationH;
-  const tiles = (m: Tile3) => g.n * d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m);
+  const tiles = (m: Tile3) => gemmColumns(g.n, d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m));
   // outputs computed per output kept: 4x4 tiles overhanging a small (sub-)image waste their multiplies
   const waste = (m: Tile3) => (tiles(m) * m * m) / (g.n * g.outH * g.outW);
   if (winograd && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS) {
@@ -129,12 +137,12 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
     if (best !== undefined) return `winograd-f${best}`;
   }
   // 3x3 stride 2: F(7x7, 2x2) on the four phases does 4 x 64 / 49 multiplies per output and input channel,
-  // 0.58 of the direct sum's 9. Its transformed weights are 28x the weights, read once per image: an
-  // image needs 16 tiles to pay for them (measured: 256 channels, 16 images of 14x14, one tile each,
-  // ran 4x slower than im2col; one image of 56x56, 16 tiles, 1.33x faster)
-  const s2Tiles = Math.ceil(g.outH / 7) * Math.ceil(g.outW / 7);
+  // 0.58 of the direct sum's 9; its transformed weights, 28x the weights, need 16 columns to pay for them
+  // (measured: 256 channels, 4 images of 14x14 outputs, 16 tiles in all, 1.2x faster than im2col; one
+  // image of 56x56, 16 tiles, 1.33x faster)
+  const s2Tiles = gemmColumns(g.n, Math.ceil(g.outH / 7) * Math.ceil(g.outW / 7));
   if (strideTwo && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS &&
-    g.cIn / g.groups <= WINOGRAD_S2_MAX_CHANNELS && s2Tiles >= WINOGRAD_MIN_TILES && (s2Tiles * 49) / (g.outH * g.outW) <= WINOGRAD_S2_MAX_WASTE) {
+    g.cIn / g.groups <= WINOGRAD_S2_MAX_CHANNELS && s2Tiles >= WINOGRAD_MIN_TILES && (s2Tiles * 49) / (g.n * g.outH * g.outW) <= WINOGRAD_S2_MAX_WASTE) {
     return 'winograd-s2';
   }
   const K = (g.cIn / g.groups) * g.kH * g.kW;
@@ -211,18 +219,19 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
     const hp = m * tilesH + overlap;
     const wp = m * tilesW + (m === 4 ? 4 : overlap);
     const subPlane = planeStride(hp * wp);
-    const stride = planeStride(Math.ceil(tiles / 8) * 8 + 8);
+    const columns = gemmColumns(g.n, tiles);
+    const stride = planeStride(Math.ceil(columns / 8) * 8 + 8);
     const K = cInG * ph;
     const offsets = Int32Array.from({ length: K }, (_, k) => k * stride * 4);
     const chunk = winogradChunk(K);
     return {
-      kernel: 'winogradGemmTask', tasks: positions(m) * g.n * g.groups * Math.ceil(tiles / chunk), workspaceBytes: 4096, packed: false,
+      kernel: 'winogradGemmTask', tasks: positions(m) * g.groups * Math.ceil(columns / chunk), workspaceBytes: 4096, packed: false,
       paddedPlane: split * split * subPlane, split, offsets, winograd: { tile: m },
       fields: {
         [Param.K]: K, [Param.KC]: K, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4), [Param.HP]: hp, [Param.WP]: wp,
         [Param.PLANE]: split * split * subPlane, [Param.SUB_PLANE]: subPlane, [Param.SPLIT]: split, [Param.PHASES]: ph,
         [Param.TILES_W]: tilesW, [Param.TILES_S]: perSub, [Param.TILES_N]: tiles, [Param.STRIDE]: stride, [Param.CHUNK]: chunk,
-        [Param.V_XY]: planeStride(g.n * g.cIn * ph * stride), [Param.M_XY]: planeStride(g.n * g.cOut * stride),
+        [Param.V_XY]: planeStride(g.cIn * ph * stride), [Param.M_XY]: planeStride(g.cOut * stride),
       },
     };
   }

@@ -33,10 +33,11 @@ export const WP: i32 = 28; // padded width (direct), or the im2col block's row s
 export const HP: i32 = 29; // padded height
 export const WORKSPACE: i32 = 30;
 export const WORKSPACE_BYTES: i32 = 31;
-// Winograd F(4x4, 3x3): tiles of 4x4 outputs, TILES_W to a row, TILES_N per image; the transformed
-// input V and the transform-domain products M, one row of TILES_N (STRIDE floats apart) per (position
-// of the 6x6 tile, image, channel); U, the transformed weights packed as the GEMM's A; ZERO, zeros
-// (the GEMM's bias: the real one is added by the output transform); CHUNK, tiles per GEMM task.
+// Winograd: tiles of m x m outputs, TILES_W to a row, TILES_N per image; the transformed input V and
+// the transform-domain products M, one row (STRIDE floats apart) per (position of the input tile,
+// channel) holding every image's tiles, each image's from a multiple of 4; U, the transformed weights
+// packed as the GEMM's A; ZERO, zeros (the GEMM's bias: the real one is added by the output transform);
+// CHUNK, columns (tiles) per GEMM task.
 export const TILES_W: i32 = 32;
 export const TILES_N: i32 = 33;
 export const STRIDE: i32 = 34;

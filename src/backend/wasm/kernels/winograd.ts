@@ -45,17 +45,24 @@ import { relu4 } from './activation';
   v128.store(q + 3 * qStep, f32x4.add(bias, f32x4.add(fma(d12, f32x4.splat(8), d34), m5)));
 }
 
-// Task: (tile position xy, image n, group g, chunk of tiles): M[xy][n][g's channels] = U[xy][g] V[xy][n][g's channels].
+// A row of V or M holds every image's tiles, each image's from a multiple of 4 (a transform writes four
+// tiles at a time): the GEMMs span the batch, so that small images still make wide GEMMs (the columns
+// between one image's last tile and the next image's first are computed, and never read).
+// @ts-ignore: decorator
+@inline function imageColumns(tiles: i32): i32 {
+  return (tiles + 3) & ~3;
+}
+
+// Task: (tile position xy, group g, chunk of columns): M[xy][g's channels] = U[xy][g] V[xy][g's channels].
 export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
-  const images = P.param(params, P.N);
   const groups = P.param(params, P.GROUPS);
   const tiles = P.param(params, P.TILES_N);
+  const columns = (P.param(params, P.N) - 1) * imageColumns(tiles) + tiles;
   const chunk = P.param(params, P.CHUNK);
-  const chunks = (tiles + chunk - 1) / chunk;
+  const chunks = (columns + chunk - 1) / chunk;
   const t0 = (task % chunks) * chunk;
   const g = (task / chunks) % groups;
-  const n = (task / (chunks * groups)) % images;
-  const xy = task / (chunks * groups * images);
+  const xy = task / (chunks * groups);
   const cOut = P.param(params, P.C_OUT);
   const m = cOut / groups;
   const mPanels = P.param(params, P.M_PANELS);
@@ -63,11 +70,11 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const KC = P.param(params, P.KC);
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const weights = <usize>P.param(params, P.U) + (<usize>((xy * groups + g) * mPanels * K) << 4);
-  // V's rows are (image, input channel, phase): K of them per (image, group)
-  const b = <usize>P.param(params, P.V) + (<usize>(xy * P.param(params, P.V_XY)) << 2) + <usize>((n * groups + g) * K) * rowBytes + (<usize>t0 << 2);
-  const c = <usize>P.param(params, P.M) + (<usize>(xy * P.param(params, P.M_XY)) << 2) + <usize>(n * cOut + g * m) * rowBytes + (<usize>t0 << 2);
+  // V's rows are (input channel, phase): K of them per group
+  const b = <usize>P.param(params, P.V) + (<usize>(xy * P.param(params, P.V_XY)) << 2) + <usize>(g * K) * rowBytes + (<usize>t0 << 2);
+  const c = <usize>P.param(params, P.M) + (<usize>(xy * P.param(params, P.M_XY)) << 2) + <usize>(g * m) * rowBytes + (<usize>t0 << 2);
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const cols = min(chunk, tiles - t0);
+  const cols = min(chunk, columns - t0);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
@@ -202,7 +209,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 // dividing each lane's tile number would cost more than its transform.
 
 // Task: image n, input channel c, phase p (PHASES per channel: sub-images of the split plane that are
-// summed, as a strided convolution's are, rather than interleaved, as a dilated one's are). V[xy][n][c][p][t]
+// summed, as a strided convolution's are, rather than interleaved, as a dilated one's are). V[xy][c][p][n's t]
 // = (B^T d_t B)[xy] for every span x span input tile t (m apart) of the phase, four tiles at a time.
 // @ts-ignore: decorator
 @inline function transformInput(params: usize, task: i32, worker: i32, m: i32, span: i32): void {
@@ -215,7 +222,8 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const subBytes = <usize>P.param(params, P.SUB_PLANE) << 2;
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
   const plane = <usize>P.param(params, P.PADDED) + (<usize>((task / phases) * P.param(params, P.PLANE) + (task % phases) * P.param(params, P.SUB_PLANE)) << 2);
-  const v = <usize>P.param(params, P.V) + <usize>task * rowBytes;
+  const rows = P.param(params, P.C_IN) * phases;
+  const v = <usize>P.param(params, P.V) + <usize>(task % rows) * rowBytes + (<usize>((task / rows) * imageColumns(tiles)) << 2);
   const xyBytes = <usize>P.param(params, P.V_XY) << 2;
   // scratch: the lanes' corners, then B^T d as [row][column] of lane vectors
   const corners = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
@@ -256,7 +264,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const tilesW = P.param(params, P.TILES_W);
   const tilesH = P.param(params, P.TILES_S) / tilesW;
   const rowBytes = <usize>P.param(params, P.STRIDE) << 2;
-  const mRow = <usize>P.param(params, P.M) + <usize>(n * cOut + co) * rowBytes;
+  const mRow = <usize>P.param(params, P.M) + <usize>co * rowBytes + (<usize>(n * imageColumns(tiles)) << 2);
   const xyBytes = <usize>P.param(params, P.M_XY) << 2;
   const biasAt = <usize>P.param(params, P.BIAS);
   const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
