@@ -157,7 +157,8 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1 }), 'gemm-direct'); // 9 tiles of 2x2: too few; K = 4608, but 100 KiB of input
   assert.equal(pick([1, 512, 5, 5], [512, 512, 3, 3], { padding: 1, dilation: 2, stride: 2 }), 'gemm-direct'); // 2 x 2 sub-images of 100 KiB
   assert.equal(pick([1, 512, 33, 33], [512, 512, 3, 3], { padding: 1, stride: 2 }), 'gemm-im2col'); // 2.3 MiB
-  assert.equal(pick([4, 128, 10, 10], [128, 128, 3, 3], { padding: 1 }), 'winograd-f2'); // 4x4 tiles would compute 1.44x the outputs
+  assert.equal(pick([4, 128, 10, 10], [128, 128, 3, 3], { padding: 1 }), 'winograd-f6'); // 6x6 tiles compute 1.44x the outputs, 4x4 ones 1.8x
+  assert.equal(pick([1, 16, 56, 56], [16, 16, 3, 3], { padding: 1, stride: 2 }), 'gemm-direct'); // 16 channels: too few for F(7x7, 2x2)
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 6, dilation: 6 }), 'winograd-f6'); // 36 sub-images of 6x6 outputs
   assert.equal(pick([1, 256, 33, 33], [256, 256, 3, 3], { padding: 1 }), 'winograd-f6');
   assert.equal(pick([1, 1024, 33, 33], [256, 1024, 3, 3], { padding: 1 }), 'winograd-f4'); // F(6x6) loses precision past 512

@@ -64,9 +64,10 @@ const WINOGRAD_MIN_TILES = 16;
 /**
  * Computed outputs per kept one, at most, for each tile size: large tiles overhang small images.
  * Measured: 10x10 outputs (1.44 for 4x4 tiles) run faster on F(2x2), 14x14 (1.31) on F(4x4); F(2x2)
- * past 1.5 keeps too little of its 2.25x saving.
+ * past 1.5 keeps too little of its 2.25x saving; 4 images of 128x10x10 ran 1.5x faster on F(6x6), at
+ * 1.44, than on F(2x2).
  */
-const WINOGRAD_MAX_WASTE: Record<Tile3, number> = { 6: 1.35, 4: 1.35, 2: 1.5 };
+const WINOGRAD_MAX_WASTE: Record<Tile3, number> = { 6: 1.45, 4: 1.35, 2: 1.5 };
 /** The same for F(7x7, 2x2): image sides that 7 divides (7, 14, 28, 56, 112) waste nothing. */
 const WINOGRAD_S2_MAX_WASTE = 1.35;
 /**
@@ -83,6 +84,11 @@ const WINOGRAD_COST: Record<Tile3, number> = { 6: (64 / 36) * 1.12, 4: 36 / 16, 
 const WINOGRAD_MAX_SHARE = 0.6;
 /** F(6x6, 3x3) keeps within 1e-4 up to this many input channels per group (2.4e-5 at 512, 5.1e-5 at 1024). */
 const WINOGRAD_F6_MAX_CHANNELS = 512;
+/**
+ * Channels per group from which F(7x7, 2x2) beats the direct kernel at stride 2 (measured, one image of
+ * 56x56 or 112x112: 12 and 16 channels tie or lose by up to 6%, 24 win by 14-19%).
+ */
+const WINOGRAD_S2_MIN_CHANNELS = 24;
 /** F(7x7, 2x2) on a stride-2 layer's phases sums 4 per input channel (measured, against the direct sum: 4.5e-5 at 256, 6.7e-5 at 1024). */
 const WINOGRAD_S2_MAX_CHANNELS = 256;
 
@@ -99,8 +105,8 @@ export function macsOf(g: ConvGeometry): number {
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
  * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 12 channels per group and
  * 16 tiles on Winograd, F(6x6, 3x3), F(4x4, 3x3) or F(2x2, 3x3), whichever does the fewest multiplies
- * per kept output, and 3x3 stride-2 ones with 12 to 256 channels per group and 16 tiles of 7x7 outputs
- * per image on F(7x7, 2x2) over the input's four phases ('winograd-s2'), unless `setWinograd(false)`;
+ * per kept output, and 3x3 stride-2 ones with 24 to 256 channels per group and 16 tiles of 7x7 outputs
+ * on F(7x7, 2x2) over the input's four phases ('winograd-s2'), unless `setWinograd(false)`;
  * the rest on the GEMM, reading B straight from the input
  * ('gemm-direct': stride 1 with K <= 1024 or a group's padded input within 512 KiB, from the input's
  * planes in place or a padded copy, laid an odd number of cache lines apart (planes a multiple of 4 KiB
@@ -139,9 +145,9 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   // 3x3 stride 2: F(7x7, 2x2) on the four phases does 4 x 64 / 49 multiplies per output and input channel,
   // 0.58 of the direct sum's 9; its transformed weights, 28x the weights, need 16 columns to pay for them
   // (measured: 256 channels, 4 images of 14x14 outputs, 16 tiles in all, 1.2x faster than im2col; one
-  // image of 56x56, 16 tiles, 1.33x faster)
+  // image of 56x56, 16 tiles, 1.33x faster), and its four times as many input rows 24 channels
   const s2Tiles = gemmColumns(g.n, Math.ceil(g.outH / 7) * Math.ceil(g.outW / 7));
-  if (strideTwo && tuning.winograd && g.cIn / g.groups >= WINOGRAD_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_MIN_CHANNELS &&
+  if (strideTwo && tuning.winograd && g.cIn / g.groups >= WINOGRAD_S2_MIN_CHANNELS && g.cOut / g.groups >= WINOGRAD_S2_MIN_CHANNELS &&
     g.cIn / g.groups <= WINOGRAD_S2_MAX_CHANNELS && s2Tiles >= WINOGRAD_MIN_TILES && (s2Tiles * 49) / (g.n * g.outH * g.outW) <= WINOGRAD_S2_MAX_WASTE) {
     return 'winograd-s2';
   }
