@@ -88,3 +88,13 @@ test('a backend without conv2dChain runs the steps one by one through its conv2d
     setBackend('wasm');
   }
 });
+
+test('a chain whose transformed weights overflow the resident zone still gives the layers\' values', () => {
+  // four F(6x6) layers of 256 channels keep 4 x 16.8 MB of transformed weights: more than the 64 MiB
+  // zone, so keeping the last evicts the first; the chain must not run on the evicted ones
+  const x = randn([1, 256, 6, 6], g);
+  const steps = [0, 1, 2, 3].map(() => step([256, 256, 3, 3], { padding: 1 }, 'relu'));
+  steps.forEach((s) => s.weight.data.forEach((_, i, w) => (w[i] /= 48))); // outputs of the order of the inputs
+  const f6 = CONFIGS.find((c) => c.name === 'wasm-winograd-f6')!;
+  sameBits(withConfig(f6, () => conv2dChain(x, steps)), withConfig(f6, () => oneByOne(x, steps)), 'overflowing chain');
+});
