@@ -406,9 +406,11 @@ export function runConv2d(
  * reads arrays), or where keeping every step's transformed weights evicted some of them.
  */
 export function runConv2dChain(instance: WasmInstance, pool: ThreadPool, steps: readonly ConvStep[], input: Float32Array, output: Float32Array): boolean {
+  // decided before any step keeps its transformed weights: the steps run one by one would check them again
+  if (steps.some((s) => chooseStrategy(s.geom) === 'reference')) return false;
   const evictions = instance.evictions;
   const prepared = steps.map((s) => prepare(instance, s.geom, s.weight));
-  if (instance.evictions !== evictions || prepared.some((p) => p === null)) return false;
+  if (instance.evictions !== evictions) return false;
   instance.reset();
   const slotBytes = [0, 0];
   steps.slice(0, -1).forEach(({ geom: g }, i) => {
