@@ -1,9 +1,12 @@
 /**
- * convkit in a real browser: serves dist/ and test/browser/page.html to headless Chromium (Debian's
+ * convkit in a real browser: serves dist/ and a page from test/browser/ to headless Chromium (Debian's
  * `chromium-headless-shell`, which `.ci/run` installs; `CONVKIT_CHROMIUM` names another binary) and
- * checks what the page reports: the wasm backend running on the page's main thread, with plain memory
- * and one thread, gives the reference backend's results for every strategy, and memory grows past its
- * first 16 MiB. Skipped, saying so, where no browser is installed.
+ * checks what the page reports:
+ * - page.html: the wasm backend running on the page's main thread, with plain memory and one thread,
+ *   gives the reference backend's results for every strategy, and memory grows past its first 16 MiB;
+ * - worker.html, served cross-origin isolated: in a Web Worker, the wasm backend runs on two threads
+ *   (the worker and a worker it starts) and gives the same bits as on one.
+ * Skipped, saying so, where no browser is installed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -19,19 +22,36 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const browser = [process.env.CONVKIT_CHROMIUM, '/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((p) => p !== undefined && existsSync(p));
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
 
+interface Case {
+  name: string;
+  shape: number[];
+  expectedShape: number[];
+  error: number;
+  finite: boolean;
+  sameBits?: boolean;
+}
+
 interface PageReport {
   ok: boolean;
   error?: string;
   report?: {
-    backendAtStart: string;
+    backendAtStart?: string;
+    isolated?: boolean;
     ready: string;
     threads: number;
-    cases: { name: string; shape: number[]; expectedShape: number[]; error: number; finite: boolean }[];
+    speedup?: { case: number; ms1: number; ms2: number };
+    cases: Case[];
   };
 }
 
-/** Serves the page and dist/, opens the page in the browser, resolves with what it POSTs to /result. */
-function runPage(binary: string): Promise<PageReport> {
+/** The headers that make a page cross-origin isolated, so that it (and its workers) have SharedArrayBuffer. */
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serves `page` (under test/browser/) and dist/, cross-origin isolated if `isolated`, opens the page in
+ * the browser, resolves with what it POSTs to /result.
+ */
+function runPage(binary: string, page: string, isolated: boolean): Promise<PageReport> {
   const profile = mkdtempSync(join(tmpdir(), 'convkit-chromium-'));
   return new Promise<PageReport>((resolve, reject) => {
     let child: ReturnType<typeof spawn> | null = null;
@@ -51,7 +71,7 @@ function runPage(binary: string): Promise<PageReport> {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...(isolated ? ISOLATED : {}) }).end(readFileSync(file));
     });
     const timer = setTimeout(() => finish(() => reject(new Error('the page did not report within 120 s'))), 120_000);
     // settles once the browser has exited: it writes to its profile until then
@@ -95,7 +115,7 @@ function runPage(binary: string): Promise<PageReport> {
     }
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      child = spawn(binary, ['--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/test/browser/page.html`], { stdio: 'ignore', detached: true });
+      child = spawn(binary, ['--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/test/browser/${page}`], { stdio: 'ignore', detached: true });
       child.once('exit', (code) => finish(() => reject(new Error(`the browser exited (${code}) before the page reported`))));
       child.on('error', (e) => {
         child = null; // it never ran
@@ -106,7 +126,7 @@ function runPage(binary: string): Promise<PageReport> {
 }
 
 test('in a browser page, the wasm backend matches the reference backend', { skip: browser === undefined && 'no headless Chromium (apt-get install chromium-headless-shell)' }, async () => {
-  const page = await runPage(browser as string);
+  const page = await runPage(browser as string, 'page.html', false);
   assert.ok(page.ok, page.error);
   const report = page.report!;
   assert.equal(report.backendAtStart, 'wasm', 'current browsers compile the kernels synchronously on the main thread');
@@ -118,4 +138,21 @@ test('in a browser page, the wasm backend matches the reference backend', { skip
     assert.ok(c.finite, `${c.name}: non-finite output`);
     assert.ok(c.error <= 1e-4, `${c.name}: relative error ${c.error}`);
   }
+});
+
+test('in a browser worker of a cross-origin isolated page, the wasm backend runs on two threads, bit for bit as on one', { skip: browser === undefined && 'no headless Chromium (apt-get install chromium-headless-shell)' }, async () => {
+  const page = await runPage(browser as string, 'worker.html', true);
+  assert.ok(page.ok, page.error);
+  const report = page.report!;
+  assert.equal(report.isolated, true);
+  assert.equal(report.ready, 'wasm');
+  assert.equal(report.threads, 2, 'a worker may block on Atomics and share memory: the threads asked for');
+  assert.equal(report.cases.length, 5);
+  for (const c of report.cases) {
+    assert.deepEqual(c.shape, c.expectedShape, c.name);
+    assert.ok(c.finite, `${c.name}: non-finite output`);
+    assert.ok(c.error <= 1e-4, `${c.name}: relative error ${c.error}`);
+    assert.equal(c.sameBits, true, `${c.name}: two threads gave other bits than one`);
+  }
+  if (process.env.CONVKIT_BROWSER_TIMES) console.log(JSON.stringify(report.speedup));
 });

@@ -8,7 +8,7 @@
 import { argError, show } from '../errors.js';
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
-import { wasmBackend, wasmUsable, wasmUsableAsync } from './wasm/index.js';
+import { wasmBackend, wasmThreadsStarted, wasmUsable, wasmUsableAsync } from './wasm/index.js';
 
 const backends = new Map<string, Backend>([[wasmBackend.name, wasmBackend], [referenceBackend.name, referenceBackend]]);
 let active: Backend | null = null;
@@ -49,9 +49,9 @@ export function backend(): Backend {
 
 /**
  * Compiles the wasm kernels asynchronously where a host refuses to compile them synchronously (older
- * browsers on a page's main thread), and makes them the default unless `setBackend` chose otherwise.
- * Never needed in Node or a current browser, harmless there. Resolves to the name of the backend ops
- * will use.
+ * browsers on a page's main thread), and makes them the default unless `setBackend` chose otherwise;
+ * in a browser's worker, also waits for the wasm backend's threads to start. Never needed in Node,
+ * harmless there. Resolves to the name of the backend ops will use.
  *
  * @example
  * await ready(); // 'wasm' where WebAssembly SIMD is there, else 'reference'
@@ -59,5 +59,6 @@ export function backend(): Backend {
 export async function ready(): Promise<string> {
   const usable = await wasmUsableAsync();
   if (!chosen) active = usable ? wasmBackend : referenceBackend;
+  if (active === wasmBackend) await wasmThreadsStarted();
   return backend().name;
 }

@@ -23,7 +23,11 @@ function threadPool(): ThreadPool {
   return pool;
 }
 
-/** Sets how many threads the wasm backend uses (default: the cores the host reports); 1 runs on the caller alone. */
+/**
+ * Sets how many threads the wasm backend uses (default: the cores the host reports); 1 runs on the caller
+ * alone. Threads need a caller that may block and memory threads can share: Node, or a browser's worker in
+ * a cross-origin isolated page (there, `await ready()` after this waits for the threads to start).
+ */
 export function setNumThreads(n: number): void {
   if (!isInt(n) || n < 1) throw argError('setNumThreads', `n must be a positive integer, got ${show(n)}`);
   threads = n;
@@ -72,6 +76,14 @@ export function wasmUsable(): boolean {
     }
   }
   return usable;
+}
+
+/**
+ * Resolves once the wasm backend's threads have started. Node starts them before `setNumThreads`
+ * returns; a browser's worker starts them in the background, and runs ops on one thread until then.
+ */
+export async function wasmThreadsStarted(): Promise<void> {
+  if (threadsSupported() && threads > 1) await threadPool().started();
 }
 
 /** Whether the kernels compile and instantiate here, trying asynchronously where the synchronous way failed. */

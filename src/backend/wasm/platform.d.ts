@@ -24,3 +24,4 @@ declare namespace WebAssembly {
 }
 
 declare const performance: { now(): number };
+declare function setTimeout(callback: (value?: unknown) => void, ms: number): unknown;

@@ -1,12 +1,14 @@
 /// <reference path="./platform.d.ts" />
 /**
- * Threads for the wasm backend: Node's worker_threads, each with its own instance of the kernels over
- * the one shared memory. A run is a kernel and a count of tasks; every thread, the caller included,
- * takes the next task number from a shared counter until none are left, so work balances itself, and
- * since a task's result does not depend on which thread runs it, output is bit-identical for any
- * thread count. The caller blocks on Atomics until every worker has left the run (so none can still
- * be reading the counters when the next run resets them), which keeps ops synchronous.
- * Where worker_threads are missing (browsers) or memory cannot be shared, everything runs on the caller.
+ * Threads for the wasm backend: workers (Node's worker_threads, or a browser's Web Workers), each with its
+ * own instance of the kernels over the one shared memory. A run is a kernel and a count of tasks; every
+ * thread, the caller included, takes the next task number from a shared counter until none are left, so
+ * work balances itself, and since a task's result does not depend on which thread runs it, output is
+ * bit-identical for any thread count. The caller blocks on Atomics until every worker has left the run (so
+ * none can still be reading the counters when the next run resets them), which keeps ops synchronous.
+ * That needs a caller that may block (Node, or a browser's worker, not a page's main thread) and memory
+ * that threads can share (SharedArrayBuffer: in browsers, a cross-origin isolated page); elsewhere
+ * everything runs on the caller.
  */
 import type { WasmInstance } from './instance.js';
 
@@ -21,6 +23,8 @@ const STOP = 6;
 const FAILED = 7; // a worker's kernel threw: the run is void
 const LEFT = 8; // workers that have left the current run; the caller returns only when all have
 const WORDS = 16;
+/** How long new workers may take to start. */
+const START_MS = 10_000;
 /** How long an idle worker spins before it sleeps. */
 const SPIN_MS = 0.2;
 
@@ -32,73 +36,144 @@ export const TASK_KERNELS = [
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 
-// The worker's script, run with `eval` so that it needs no file of its own next to the bundle.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, index, kernels, generation } = workerData;
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const tasks = kernels.map((name) => exports[name]);
-const c = new Int32Array(control);
-Atomics.add(c, ${READY}, 1);
-Atomics.notify(c, ${READY});
-let seen = generation;
-for (;;) {
-  // an op runs several kernels back to back: spin a little before sleeping, so that the next one
-  // starts without a wake-up (about 50 us each)
-  const until = performance.now() + ${SPIN_MS};
-  let now = seen;
-  for (let i = 1; now === seen; i++) {
-    now = Atomics.load(c, ${GENERATION});
-    if ((i & 255) === 0 && performance.now() > until) break;
+// The worker's script, from source (a worker needs no file of its own next to the bundle). `start` takes
+// what the pool sends: Node passes it as workerData, a browser in the first message.
+const WORKER_BODY = `
+function start({ module, memory, control, index, kernels }) {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const tasks = kernels.map((name) => exports[name]);
+  const c = new Int32Array(control);
+  // no run starts before every worker is ready (the pool runs on the caller alone until then)
+  let seen = Atomics.load(c, ${GENERATION});
+  Atomics.add(c, ${READY}, 1);
+  Atomics.notify(c, ${READY});
+  for (;;) {
+    // an op runs several kernels back to back: spin a little before sleeping, so that the next one
+    // starts without a wake-up (about 50 us each)
+    const until = performance.now() + ${SPIN_MS};
+    let now = seen;
+    for (let i = 1; now === seen; i++) {
+      now = Atomics.load(c, ${GENERATION});
+      if ((i & 255) === 0 && performance.now() > until) break;
+    }
+    if (now === seen) Atomics.wait(c, ${GENERATION}, seen);
+    seen = Atomics.load(c, ${GENERATION});
+    if (Atomics.load(c, ${STOP}) !== 0) break;
+    const run = tasks[Atomics.load(c, ${KERNEL})];
+    const params = Atomics.load(c, ${PARAMS});
+    const total = Atomics.load(c, ${TOTAL});
+    for (let t = Atomics.add(c, ${NEXT}, 1); t < total; t = Atomics.add(c, ${NEXT}, 1)) {
+      try { run(params, t, index); } catch (e) { Atomics.store(c, ${FAILED}, 1); }
+    }
+    Atomics.add(c, ${LEFT}, 1);
+    Atomics.notify(c, ${LEFT});
   }
-  if (now === seen) Atomics.wait(c, ${GENERATION}, seen);
-  seen = Atomics.load(c, ${GENERATION});
-  if (Atomics.load(c, ${STOP}) !== 0) break;
-  const run = tasks[Atomics.load(c, ${KERNEL})];
-  const params = Atomics.load(c, ${PARAMS});
-  const total = Atomics.load(c, ${TOTAL});
-  for (let t = Atomics.add(c, ${NEXT}, 1); t < total; t = Atomics.add(c, ${NEXT}, 1)) {
-    try { run(params, t, index); } catch (e) { Atomics.store(c, ${FAILED}, 1); }
-  }
-  Atomics.add(c, ${LEFT}, 1);
-  Atomics.notify(c, ${LEFT});
 }
 `;
 
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
+/** What a worker is sent: the kernels' module, the shared memory, the control words, its thread index. */
+interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+  kernels: readonly string[];
 }
-type WorkerConstructor = new (source: string, options: { eval: true; execArgv: string[]; workerData: unknown }) => NodeWorker;
-type HostProcess = { getBuiltinModule?: (name: string) => unknown };
 
-/** Node's Worker class, or null where there is none; found without importing Node modules. */
-function workerClass(): WorkerConstructor | null {
-  const host = (globalThis as { process?: HostProcess }).process;
-  const threads = host?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerConstructor; isMainThread?: boolean } | undefined;
-  return threads?.Worker ?? null;
+interface Spawned {
+  terminate(): unknown;
+}
+
+/** How this host starts a worker, and whether the caller may block until it is ready (in a browser, a new worker may need the caller's event loop to start). */
+interface WorkerHost {
+  spawn(data: WorkerData): Spawned;
+  waitsForStart: boolean;
+}
+
+type HostProcess = { getBuiltinModule?: (name: string) => unknown };
+type NodeWorkerConstructor = new (source: string, options: { eval: true; execArgv: string[]; workerData: unknown }) => Spawned & { unref(): void };
+type WebWorkerConstructor = new (url: string) => Spawned & { postMessage(data: unknown): void };
+type Web = {
+  Worker?: WebWorkerConstructor;
+  Blob?: new (parts: string[], options: { type: string }) => object;
+  URL?: { createObjectURL(blob: object): string };
+};
+
+let host: WorkerHost | null | undefined;
+
+/** Node's worker_threads, else a browser's Web Workers (from a blob: URL), else null; found without importing Node modules. */
+function workerHost(): WorkerHost | null {
+  if (host !== undefined) return host;
+  const node = (globalThis as { process?: HostProcess }).process?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerConstructor } | undefined;
+  const web = globalThis as Web;
+  if (node?.Worker !== undefined) {
+    const Worker = node.Worker;
+    const source = `${WORKER_BODY}\nstart(require('node:worker_threads').workerData);`;
+    host = {
+      spawn(data) {
+        // the caller's flags (--input-type=module, loaders) are not for this CommonJS script
+        const worker = new Worker(source, { eval: true, execArgv: [], workerData: data });
+        worker.unref(); // idle workers must not keep the process alive
+        return worker;
+      },
+      waitsForStart: true,
+    };
+  } else if (web.Worker !== undefined && web.Blob !== undefined && web.URL !== undefined) {
+    const Worker = web.Worker;
+    const url = web.URL.createObjectURL(new web.Blob([`${WORKER_BODY}\nonmessage = (e) => start(e.data);`], { type: 'text/javascript' }));
+    host = {
+      spawn(data) {
+        const worker = new Worker(url);
+        worker.postMessage(data);
+        return worker;
+      },
+      waitsForStart: false,
+    };
+  } else {
+    host = null;
+  }
+  return host;
+}
+
+let blocking: boolean | undefined;
+
+/** Whether this thread may block on Atomics.wait: a browser page's main thread may not. */
+function canBlock(): boolean {
+  if (blocking === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // returns at once: the value is not 1
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
 }
 
 /** The number of cores the host reports (1 where it does not say). */
 export function availableCores(): number {
-  const host = (globalThis as { process?: HostProcess }).process;
-  const os = host?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const os = (globalThis as { process?: HostProcess }).process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
   return os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
 /**
- * Whether this host can run the kernels on more than one thread: it has workers, and memory they can
- * share (the kernels' instance uses shared memory exactly where SharedArrayBuffer exists).
+ * Whether this host can run the kernels on more than one thread: it has workers, memory they can share
+ * (the kernels' instance uses shared memory exactly where SharedArrayBuffer exists), and a caller that may
+ * block on Atomics.
  */
 export function threadsSupported(): boolean {
-  return typeof SharedArrayBuffer === 'function' && workerClass() !== null;
+  return typeof SharedArrayBuffer === 'function' && workerHost() !== null && canBlock();
+}
+
+/** Control words shared with the workers; a plain buffer where there is no SharedArrayBuffer (and so no workers). */
+function controlWords(): Int32Array {
+  return new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(WORDS * 4) : new ArrayBuffer(WORDS * 4));
 }
 
 export class ThreadPool {
-  // shared with the workers; where there is no SharedArrayBuffer (a page that is not cross-origin
-  // isolated) there are no workers either, and a plain buffer does
-  private readonly control = new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(WORDS * 4) : new ArrayBuffer(WORDS * 4));
-  private workers: NodeWorker[] = [];
+  // new whenever workers are stopped: one still on its way out cannot touch the next workers' words
+  private control = controlWords();
+  private workers: Spawned[] = [];
   private readonly tasks: Array<(params: number, task: number, worker: number) => void>;
 
   constructor(private readonly instance: WasmInstance) {
@@ -111,32 +186,45 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
-  /** Starts or stops workers so that runs use `threads` threads, blocking until new workers are ready. */
+  /** Whether every worker has started: until then, runs go to the caller alone. */
+  private allReady(): boolean {
+    return Atomics.load(this.control, READY) >= this.workers.length;
+  }
+
+  /**
+   * Starts or stops workers so that runs use `threads` threads. Node blocks until new workers are ready;
+   * a browser starts them in the background (`started` resolves once they are).
+   */
   resize(threads: number): void {
-    const Worker = workerClass();
-    const wanted = threadsSupported() && Worker !== null ? threads - 1 : 0;
+    const workers = workerHost();
+    const wanted = workers !== null && threadsSupported() ? threads - 1 : 0;
     if (wanted < this.workers.length) this.stopWorkers();
-    if (Worker === null) return;
+    if (workers === null) return;
     const c = this.control;
     while (this.workers.length < wanted) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        execArgv: [], // the caller's flags (--input-type=module, loaders) are not for this CommonJS script
-        workerData: {
-          module: this.instance.module, memory: this.instance.memory, control: c.buffer, index: this.workers.length + 1,
-          kernels: TASK_KERNELS, generation: Atomics.load(c, GENERATION),
-        },
-      });
-      worker.unref(); // idle workers must not keep the process alive
-      this.workers.push(worker);
+      const { module, memory } = this.instance;
+      this.workers.push(workers.spawn({ module, memory, control: c.buffer as SharedArrayBuffer, index: this.workers.length + 1, kernels: TASK_KERNELS }));
     }
-    const deadline = Date.now() + 10_000;
+    if (!workers.waitsForStart) return;
+    const deadline = Date.now() + START_MS;
     for (let ready = Atomics.load(c, READY); ready < this.workers.length; ready = Atomics.load(c, READY)) {
       if (Date.now() > deadline) {
         this.stopWorkers();
-        throw new Error('convkit: wasm worker threads did not start within 10 s');
+        throw new Error(`convkit: wasm worker threads did not start within ${START_MS / 1000} s`);
       }
       Atomics.wait(c, READY, ready, 100);
+    }
+  }
+
+  /** Resolves once every worker has started (at once in Node, where `resize` waits for them). */
+  async started(): Promise<void> {
+    const deadline = Date.now() + START_MS;
+    while (!this.allReady()) {
+      if (Date.now() > deadline) {
+        this.stopWorkers();
+        throw new Error(`convkit: wasm worker threads did not start within ${START_MS / 1000} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
@@ -147,8 +235,7 @@ export class ThreadPool {
     Atomics.notify(c, GENERATION);
     for (const worker of this.workers) void worker.terminate();
     this.workers = [];
-    Atomics.store(c, STOP, 0);
-    Atomics.store(c, READY, 0);
+    this.control = controlWords();
   }
 
   /**
@@ -157,7 +244,7 @@ export class ThreadPool {
    */
   run(kernel: TaskKernel, params: number, total: number, parallel: boolean): void {
     const run = this.tasks[TASK_KERNELS.indexOf(kernel)];
-    if (!parallel || this.workers.length === 0 || total <= 1) {
+    if (!parallel || this.workers.length === 0 || total <= 1 || !this.allReady()) {
       for (let t = 0; t < total; t++) run(params, t, 0);
       return;
     }
