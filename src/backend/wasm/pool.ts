@@ -193,7 +193,8 @@ export class ThreadPool {
 
   /**
    * Starts or stops workers so that runs use `threads` threads. Node blocks until new workers are ready;
-   * a browser starts them in the background (`started` resolves once they are).
+   * a browser starts them in the background (`started` resolves once they are), and where it refuses
+   * them (a content security policy without blob: workers) runs stay on the caller.
    */
   resize(threads: number): void {
     const workers = workerHost();
@@ -201,9 +202,15 @@ export class ThreadPool {
     if (wanted < this.workers.length) this.stopWorkers();
     if (workers === null) return;
     const c = this.control;
-    while (this.workers.length < wanted) {
-      const { module, memory } = this.instance;
-      this.workers.push(workers.spawn({ module, memory, control: c.buffer as SharedArrayBuffer, index: this.workers.length + 1, kernels: TASK_KERNELS }));
+    try {
+      while (this.workers.length < wanted) {
+        const { module, memory } = this.instance;
+        this.workers.push(workers.spawn({ module, memory, control: c.buffer as SharedArrayBuffer, index: this.workers.length + 1, kernels: TASK_KERNELS }));
+      }
+    } catch (e) {
+      this.stopWorkers();
+      if (workers.waitsForStart) throw e;
+      return;
     }
     if (!workers.waitsForStart) return;
     const deadline = Date.now() + START_MS;
@@ -216,13 +223,13 @@ export class ThreadPool {
     }
   }
 
-  /** Resolves once every worker has started (at once in Node, where `resize` waits for them). */
+  /** Resolves once every worker has started, or has been given up on after START_MS (runs then stay on the caller). */
   async started(): Promise<void> {
     const deadline = Date.now() + START_MS;
     while (!this.allReady()) {
       if (Date.now() > deadline) {
         this.stopWorkers();
-        throw new Error(`convkit: wasm worker threads did not start within ${START_MS / 1000} s`);
+        return;
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
