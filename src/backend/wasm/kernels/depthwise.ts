@@ -176,9 +176,9 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
   const plane = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const src = <usize>P.param(params, P.INPUT) + (<usize>((n * cIn + c) * h * w) << 2);
   const fast = kH == 3 && kW == 3 && dH == 1 && dW == 1 && (sW == 1 || sW == 2);
-  // MobileNet's 3x3 layers pad 1 on every side: their rows are read in place, the padding made up in
-  // registers (the rows above and below the plane read a row of zeros)
-  const padded1 = fast && sH == sW && P.param(params, P.PT) == 1 && P.param(params, P.PL) == 1 && outH == (h - 1) / sH + 1 && outW == (w - 1) / sW + 1;
+  // HP = 0: the plan found a 3x3 layer padded 1 on every side (MobileNet's), whose rows are read in
+  // place, the padding made up in registers (the rows above and below the plane read a row of zeros)
+  const padded1 = hp == 0;
   if (padded1) zeroFloats(plane, w + 16);
   else if (fast && sW == 2) padPlaneSplit(src, h, w, plane, hp, wp / 2, P.param(params, P.PT), P.param(params, P.PL));
   else padPlane(src, h, w, plane, hp, wp, P.param(params, P.PT), P.param(params, P.PL));
