@@ -2,6 +2,7 @@
 // thread (plain memory, one thread: no cross-origin isolation here) against the reference backend, and
 // POSTs what it saw to /result.
 import { conv2d, Conv2d, DepthwiseSeparableConv2d, getBackend, getNumThreads, manualSeed, randn, ready, setBackend } from '/dist/index.js';
+import { postReport, worst } from './report.js';
 
 const cases = [
   // [input shape, weight shape, options]: each strategy of the wasm backend
@@ -16,16 +17,6 @@ const cases = [
   [[2, 16, 21, 21], [24, 16, 5, 5], { stride: 2, padding: 2 }], // im2col
   [[1, 8, 512, 512], [8, 8, 1, 1], {}], // 16 MiB in and out: WebAssembly memory grows past its first 16 MiB
 ];
-
-function worst(actual, expected) {
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
-}
 
 async function run() {
   const report = { backendAtStart: getBackend(), ready: await ready(), threads: getNumThreads(), cases: [] };
@@ -52,10 +43,4 @@ async function run() {
   return report;
 }
 
-let body;
-try {
-  body = { ok: true, report: await run() };
-} catch (e) {
-  body = { ok: false, error: String(e?.stack ?? e) };
-}
-await fetch('/result', { method: 'POST', body: JSON.stringify(body) });
+await postReport(run);

@@ -2,6 +2,7 @@
 // wasm backend on two threads (this worker and one it starts), then on one, then the reference backend,
 // and POSTs what it saw to /result.
 import { conv2d, getNumThreads, manualSeed, randn, ready, setBackend, setNumThreads } from '/dist/index.js';
+import { postReport, worst } from './report.js';
 
 const cases = [
   // [input shape, weight shape, options]: each strategy of the wasm backend, large enough to run on every thread
@@ -11,16 +12,6 @@ const cases = [
   [[1, 96, 112, 112], [96, 1, 3, 3], { stride: 2, padding: 1, groups: 96 }], // depthwise
   [[2, 16, 21, 21], [24, 16, 5, 5], { stride: 2, padding: 2 }], // im2col
 ];
-
-function worst(actual, expected) {
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
-}
 
 /** Median milliseconds of `f` over 15 calls, after 3: for the note, not asserted (timings are not tests). */
 function ms(f) {
@@ -64,10 +55,4 @@ async function run() {
   return report;
 }
 
-let body;
-try {
-  body = { ok: true, report: await run() };
-} catch (e) {
-  body = { ok: false, error: String(e?.stack ?? e) };
-}
-await fetch('/result', { method: 'POST', body: JSON.stringify(body) });
+await postReport(run);
