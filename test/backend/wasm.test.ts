@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Conv2d, conv2dGeometry, conv2d, DepthwiseSeparableConv2d, Generator, pad, getNumThreads, getWinograd, randn, setBackend, setNumThreads, setWinograd, type Conv2dOptions } from '../../src/index.js';
 import { chooseStrategy, tuning, type Strategy } from '../../src/backend/wasm/index.js';
-import { wasmInstance } from '../../src/backend/wasm/instance.js';
+import { WasmInstance, wasmInstance } from '../../src/backend/wasm/instance.js';
 
 const g = new Generator(4);
 const int = (lo: number, hi: number) => lo + Math.floor(g.uniform() * (hi - lo + 1));
@@ -74,6 +74,34 @@ test('every strategy matches the reference kernel, on one thread and on two, bit
   }
   assert.ok(checked > 300, `only ${checked} checks ran`);
   setBackend('wasm');
+});
+
+test('on threads, a run fed its input plane by plane while the workers start reads every plane once it is there', () => {
+  // inputs of several 256 KiB pieces, each call after one on other values in the same place, and a copy
+  // slowed down (the workers wake and take tasks meanwhile): a worker that ran ahead of the copy would
+  // read the last call's planes
+  const layers: [number[], number[], Conv2dOptions][] = [
+    [[1, 48, 96, 96], [48, 1, 3, 3], { padding: 1, groups: 48 }], // depthwise, read in place
+    [[2, 24, 64, 64], [24, 24, 3, 3], { padding: 1 }], // Winograd, from a padded copy
+    [[1, 32, 90, 90], [32, 32, 3, 3], { stride: 2, padding: 1 }], // Winograd on the phases, from a split copy
+  ];
+  const write = WasmInstance.prototype.write;
+  for (const [xShape, wShape, options] of layers) {
+    const w = randn(wShape, g);
+    const inputs = [randn(xShape, g), randn(xShape, g)];
+    const one = withWasm({ parallelMacs: 0 }, 1, () => inputs.map((x) => conv2d(x, w, null, options)));
+    WasmInstance.prototype.write = function (offset, data) {
+      const until = performance.now() + (data.length > 16384 ? 2 : 0);
+      while (performance.now() < until);
+      write.call(this, offset, data);
+    };
+    try {
+      const two = withWasm({ parallelMacs: 0 }, 2, () => inputs.map((x) => conv2d(x, w, null, options)));
+      two.forEach((y, i) => assert.deepEqual(y.data, one[i].data, `${JSON.stringify(xShape)} ${JSON.stringify(options)}, call ${i + 1}`));
+    } finally {
+      WasmInstance.prototype.write = write;
+    }
+  }
 });
 
 test("depthwise 3x3 at stride 1 and 2 (MobileNet's fast paths) match the reference at every width", () => {

@@ -6,7 +6,7 @@ import type { Activation, ConvGeometry, ConvStep } from '../backend.js';
 import { conv2d as referenceConv2d } from '../reference/conv2d.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
-import type { TaskKernel, ThreadPool } from './pool.js';
+import type { Feed, TaskKernel, ThreadPool } from './pool.js';
 import { phases, positions, span, transformedWeights, type TileSize } from './winograd.js';
 
 /** The knobs of the strategy choice, for tests and benchmarks; not public API. */
@@ -171,6 +171,23 @@ const TRANSFORMS: Record<TileSize, { input: TaskKernel; output: TaskKernel }> = 
 /** Blocks of output channels per GEMM tile: enough tasks (8) to share among threads, in panels of 4. */
 function channelBlocks(g: ConvGeometry, tiles: number, mPanels: number): number {
   return Math.max(1, Math.min(mPanels, Math.ceil(8 / (g.n * g.groups * tiles))));
+}
+
+/** Bytes of input a feed copies in at a time: the first workers start after microseconds. */
+const FEED_BYTES = 256 * 1024;
+
+/** Feeds `planes` planes of `input` to the WebAssembly memory at `at`, FEED_BYTES at a time; task t reads plane t. */
+function planeFeed(instance: WasmInstance, input: Float32Array, at: number, planes: number): Feed {
+  const floats = input.length / planes;
+  const per = Math.max(1, Math.floor(FEED_BYTES / (floats * 4)));
+  return {
+    chunks: Math.ceil(planes / per),
+    copy(chunk) {
+      const end = Math.min(planes, (chunk + 1) * per);
+      instance.write(at + chunk * per * floats * 4, input.subarray(chunk * per * floats, end * floats));
+      return end;
+    },
+  };
 }
 
 /** Floats from one padded plane to the next: an odd number of 64-byte lines, so planes fall into different L1 sets. */
@@ -344,10 +361,15 @@ function execute(
     };
     instance.write(wino.zero, zeros);
   }
+  const parallel = macsOf(g) >= tuning.parallelMacs;
+  const padKernel: TaskKernel | null = p.paddedPlane !== null && !inPlace ? (p.split > 1 ? 'splitTask' : 'padTask') : null;
+  // the first kernel's task t reads plane t alone (a padded copy, or depthwise): on threads, the input
+  // is fed to it, copied in plane by plane as the workers start on the planes already there
+  const feed = typeof input !== 'number' && parallel && pool.size > 1 && (padKernel !== null || p.kernel === 'depthwiseTask') ? planeFeed(instance, input, inputAt, g.n * g.cIn) : null;
   if (inPlace && p.paddedPlane !== null) {
     const planeIn = g.h * g.w;
     for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.paddedPlane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
-  } else if (typeof input !== 'number') {
+  } else if (typeof input !== 'number' && feed === null) {
     instance.write(inputAt, input);
   }
   if (p.winograd === undefined) instance.write(weightAt, weight);
@@ -389,10 +411,9 @@ function execute(
   for (const key in p.fields) block[Number(key)] = p.fields[Number(key) as Param] as number;
   instance.writeInts(params, block);
   if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
-  const parallel = macsOf(g) >= tuning.parallelMacs;
-  if (p.paddedPlane !== null && !inPlace) pool.run(p.split > 1 ? 'splitTask' : 'padTask', params, g.n * g.cIn, parallel);
+  if (padKernel !== null) pool.run(padKernel, params, g.n * g.cIn, parallel, feed);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn * phases(p.winograd.tile), parallel);
-  pool.run(p.kernel, params, p.tasks, parallel);
+  pool.run(p.kernel, params, p.tasks, parallel, padKernel === null ? feed : null);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
   if (typeof output !== 'number') instance.readInto(outputAt, output);
 }

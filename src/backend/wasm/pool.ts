@@ -22,6 +22,7 @@ const READY = 5; // workers that have instantiated the kernels
 const STOP = 6;
 const FAILED = 7; // a worker's kernel threw: the run is void
 const LEFT = 8; // workers that have left the current run; the caller returns only when all have
+const AVAILABLE = 9; // tasks whose input is in memory: the caller may still be copying the rest in (a fed run)
 const WORDS = 16;
 /** How long new workers may take to start. */
 const START_MS = 10_000;
@@ -35,6 +36,12 @@ export const TASK_KERNELS = [
   'winograd6InputTask', 'winograd6OutputTask', 'winograd7InputTask', 'winograd7OutputTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
+
+/** A run's input, copied in by the caller in `chunks` pieces: `copy(i)` copies piece i and returns how many tasks (from 0) can then run. */
+export interface Feed {
+  chunks: number;
+  copy(chunk: number): number;
+}
 
 // The worker's script, from source (a worker needs no file of its own next to the bundle). `start` takes
 // what the pool sends: Node passes it as workerData, a browser in the first message.
@@ -63,6 +70,7 @@ function start({ module, memory, control, index, kernels }) {
     const params = Atomics.load(c, ${PARAMS});
     const total = Atomics.load(c, ${TOTAL});
     for (let t = Atomics.add(c, ${NEXT}, 1); t < total; t = Atomics.add(c, ${NEXT}, 1)) {
+      while (Atomics.load(c, ${AVAILABLE}) <= t); // the caller is copying the task's input in: microseconds
       try { run(params, t, index); } catch (e) { Atomics.store(c, ${FAILED}, 1); }
     }
     Atomics.add(c, ${LEFT}, 1);
@@ -248,10 +256,13 @@ export class ThreadPool {
   /**
    * Runs tasks `0 .. total-1` of `kernel` with the parameter block at `params`, on every thread of the
    * pool when `parallel` (the caller is thread 0), else on the caller alone; returns when all are done.
+   * With `feed`, the caller first copies the tasks' input in, chunk by chunk, while the workers run the
+   * tasks whose input is there.
    */
-  run(kernel: TaskKernel, params: number, total: number, parallel: boolean): void {
+  run(kernel: TaskKernel, params: number, total: number, parallel: boolean, feed: Feed | null = null): void {
     const run = this.tasks[TASK_KERNELS.indexOf(kernel)];
     if (!parallel || this.workers.length === 0 || total <= 1 || !this.allReady()) {
+      for (let i = 0; i < (feed?.chunks ?? 0); i++) feed?.copy(i);
       for (let t = 0; t < total; t++) run(params, t, 0);
       return;
     }
@@ -259,11 +270,13 @@ export class ThreadPool {
     Atomics.store(c, NEXT, 0);
     Atomics.store(c, LEFT, 0);
     Atomics.store(c, TOTAL, total);
+    Atomics.store(c, AVAILABLE, feed === null ? total : 0);
     Atomics.store(c, KERNEL, TASK_KERNELS.indexOf(kernel));
     Atomics.store(c, PARAMS, params);
     Atomics.store(c, FAILED, 0);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
+    if (feed !== null) for (let i = 0; i < feed.chunks; i++) Atomics.store(c, AVAILABLE, feed.copy(i));
     for (let t = Atomics.add(c, NEXT, 1); t < total; t = Atomics.add(c, NEXT, 1)) run(params, t, 0);
     // the workers usually finish within microseconds of the caller: spin before sleeping
     const until = performance.now() + SPIN_MS;
