@@ -221,6 +221,7 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
       g.outH === Math.floor((g.h - 1) / g.strideH) + 1 && g.outW === Math.floor((g.w - 1) / g.strideW) + 1;
     if (inPlace) {
       return {
+        // the kernel zeroes w + 16 floats: the last vector's reads at stride 2 end before w + 8
         kernel: 'depthwiseTask', tasks: g.n * g.cIn, workspaceBytes: (g.w + 16) * 4, packed: false, paddedPlane: null, split: 1, offsets: null,
         fields: { [Param.HP]: 0, [Param.WP]: 0 },
       };
@@ -363,9 +364,9 @@ function execute(
   }
   const parallel = macsOf(g) >= tuning.parallelMacs;
   const padKernel: TaskKernel | null = p.paddedPlane !== null && !inPlace ? (p.split > 1 ? 'splitTask' : 'padTask') : null;
-  // the first kernel's task t reads plane t alone (a padded copy, or depthwise): on threads, the input
-  // is fed to it, copied in plane by plane as the workers start on the planes already there
-  const feed = typeof input !== 'number' && parallel && pool.size > 1 && (padKernel !== null || p.kernel === 'depthwiseTask') ? planeFeed(instance, input, inputAt, g.n * g.cIn) : null;
+  // the first kernel's task t reads plane t alone (a padded copy, or depthwise): the input is fed to it,
+  // so that on threads the workers start on the planes already copied in while the caller copies the rest
+  const feed = typeof input !== 'number' && (padKernel !== null || p.kernel === 'depthwiseTask') ? planeFeed(instance, input, inputAt, g.n * g.cIn) : null;
   if (inPlace && p.paddedPlane !== null) {
     const planeIn = g.h * g.w;
     for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.paddedPlane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));

@@ -206,7 +206,7 @@ export class ThreadPool {
    */
   resize(threads: number): void {
     const workers = workerHost();
-    const wanted = workers !== null && threadsSupported() ? threads - 1 : 0;
+    const wanted = threadsSupported() ? threads - 1 : 0;
     if (wanted < this.workers.length) this.stopWorkers();
     if (workers === null) return;
     const c = this.control;
@@ -262,7 +262,7 @@ export class ThreadPool {
   run(kernel: TaskKernel, params: number, total: number, parallel: boolean, feed: Feed | null = null): void {
     const run = this.tasks[TASK_KERNELS.indexOf(kernel)];
     if (!parallel || this.workers.length === 0 || total <= 1 || !this.allReady()) {
-      for (let i = 0; i < (feed?.chunks ?? 0); i++) feed?.copy(i);
+      if (feed !== null) for (let i = 0; i < feed.chunks; i++) feed.copy(i);
       for (let t = 0; t < total; t++) run(params, t, 0);
       return;
     }
