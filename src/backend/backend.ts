@@ -59,6 +59,29 @@ export interface ConvStep {
   readonly activation: Activation;
 }
 
+/** An elementwise operation of two operands that `binary` broadcasts. */
+export type BinaryOp = 'add' | 'sub' | 'mul';
+
+/**
+ * Two operands broadcast to `shape` (PyTorch's rules, resolved by the op): element `index` of an
+ * operand is at the sum over dimensions of `index[d] * strides[d]`, with stride 0 where it broadcasts.
+ */
+export interface BroadcastGeometry {
+  readonly shape: readonly number[];
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
+}
+
+/**
+ * A sum over some dimensions of a contiguous tensor of `shape`, divided by `divisor` (1 for a sum, the
+ * count of summed elements for a mean). The output holds the kept dimensions in order.
+ */
+export interface ReduceGeometry {
+  readonly shape: readonly number[];
+  readonly reduced: readonly boolean[];
+  readonly divisor: number;
+}
+
 export interface Backend {
   readonly name: string;
   conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation): void;
@@ -71,4 +94,19 @@ export interface Backend {
   conv2dChain?(steps: readonly ConvStep[], input: Float32Array, output: Float32Array): boolean;
   pad(geom: PadGeometry, input: Float32Array, output: Float32Array): void;
   relu(input: Float32Array, output: Float32Array): void;
+
+  /** dL/dinput of `conv2d` (activation none): `n * cIn * h * w` floats, every element written. */
+  conv2dInputGrad(geom: ConvGeometry, gradOutput: Float32Array, weight: Float32Array, gradInput: Float32Array): void;
+  /** dL/dweight of `conv2d`: `cOut * (cIn / groups) * kH * kW` floats, every element written. */
+  conv2dWeightGrad(geom: ConvGeometry, input: Float32Array, gradOutput: Float32Array, gradWeight: Float32Array): void;
+  /** dL/dbias of `conv2d`: per output channel, the sum of `gradOutput` over the batch and positions. */
+  conv2dBiasGrad(geom: ConvGeometry, gradOutput: Float32Array, gradBias: Float32Array): void;
+  /** dL/dinput of `pad`: each input element gets the sum of the gradients of the outputs that read it. */
+  padGrad(geom: PadGeometry, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /** dL/dinput of `relu`, from its output: `gradOutput` where `output > 0`, else 0 (as torch's threshold_backward). */
+  reluGrad(output: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /** `out = a op b`, broadcast over `geom.shape`. */
+  binary(op: BinaryOp, geom: BroadcastGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** The sum (or mean) over `geom`'s reduced dimensions. */
+  reduceSum(geom: ReduceGeometry, input: Float32Array, output: Float32Array): void;
 }

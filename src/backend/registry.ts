@@ -12,6 +12,10 @@ import { wasmBackend, wasmThreadsStarted, wasmUsable, wasmUsableAsync } from './
 
 const backends = new Map<string, Backend>([[wasmBackend.name, wasmBackend], [referenceBackend.name, referenceBackend]]);
 let active: Backend | null = null;
+/** The kernels every backend has (`conv2dChain` is optional). */
+const KERNELS = [
+  'conv2d', 'pad', 'relu', 'conv2dInputGrad', 'conv2dWeightGrad', 'conv2dBiasGrad', 'padGrad', 'reluGrad', 'binary', 'reduceSum',
+] as const;
 /** Whether the user chose the backend (then `ready` leaves the choice alone). */
 let chosen = false;
 
@@ -21,7 +25,7 @@ export function registerBackend(backend: Backend): void {
   if (b === null || typeof b !== 'object' || typeof b.name !== 'string' || b.name === '') {
     throw argError('registerBackend', `backend must be an object with a non-empty string name, got ${show(backend)}`);
   }
-  for (const kernel of ['conv2d', 'pad', 'relu'] as const) {
+  for (const kernel of KERNELS) {
     if (typeof b[kernel] !== 'function') throw argError('registerBackend', `backend ${show(b.name)} lacks the kernel ${kernel}()`);
   }
   backends.set(backend.name, backend);

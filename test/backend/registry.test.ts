@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { referenceBackend } from '../../src/backend/reference/index.js';
 import { conv2d, getBackend, randn, registerBackend, setBackend, type Backend } from '../../src/index.js';
 
 test('wasm is the default where WebAssembly SIMD validates; ops run on whichever backend is set', () => {
   assert.equal(getBackend(), 'wasm');
   const calls: string[] = [];
   const spy: Backend = {
+    ...referenceBackend,
     name: 'spy',
     conv2d: (geom, _i, _w, _b, out) => { calls.push(`conv2d ${geom.outH}x${geom.outW}`); out.fill(7); },
     pad: () => calls.push('pad'),

@@ -1,7 +1,11 @@
 /** The reference backend: plain TypeScript, correct and readable, the oracle for faster backends. */
 import type { Backend } from '../backend.js';
 import { conv2d } from './conv2d.js';
-import { pad } from './pad.js';
-import { relu } from './relu.js';
+import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './conv2d-grad.js';
+import { binary, reduceSum } from './elementwise.js';
+import { pad, padGrad } from './pad.js';
+import { relu, reluGrad } from './relu.js';
 
-export const referenceBackend: Backend = { name: 'reference', conv2d, pad, relu };
+export const referenceBackend: Backend = {
+  name: 'reference', conv2d, pad, relu, conv2dInputGrad, conv2dWeightGrad, conv2dBiasGrad, padGrad, reluGrad, binary, reduceSum,
+};

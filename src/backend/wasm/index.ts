@@ -5,7 +5,10 @@
  */
 import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
-import { pad } from '../reference/pad.js';
+import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from '../reference/conv2d-grad.js';
+import { binary, reduceSum } from '../reference/elementwise.js';
+import { pad, padGrad } from '../reference/pad.js';
+import { reluGrad } from '../reference/relu.js';
 import { runConv2d, runConv2dChain, tuning } from './conv2d.js';
 import { runRelu } from './relu.js';
 export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
@@ -62,6 +65,13 @@ export const wasmBackend: Backend = {
   conv2dChain: (steps, input, output) => runConv2dChain(wasmInstance(), threadPool(), steps, input, output),
   pad,
   relu: (input, output) => runRelu(wasmInstance(), input, output),
+  conv2dInputGrad,
+  conv2dWeightGrad,
+  conv2dBiasGrad,
+  padGrad,
+  reluGrad,
+  binary,
+  reduceSum,
 };
 
 let usable: boolean | null = null;
