@@ -9,9 +9,11 @@ import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from '../reference/
 import { binary, reduceSum } from '../reference/elementwise.js';
 import { pad, padGrad } from '../reference/pad.js';
 import { reluGrad } from '../reference/relu.js';
-import { runConv2d, runConv2dChain, tuning } from './conv2d.js';
+import { runConv2dChain } from './chain.js';
+import { runConv2d } from './conv2d.js';
 import { runRelu } from './relu.js';
-export { chooseStrategy, tuning, type Strategy } from './conv2d.js';
+import { tuning } from './strategy.js';
+export { chooseStrategy, tuning, type Strategy } from './strategy.js';
 import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
 import { availableCores, ThreadPool, threadsSupported } from './pool.js';
 

@@ -1,0 +1,125 @@
+/** Lays a planned layer out in the WebAssembly arena and runs its tasks on the thread pool. */
+import type { Activation, ConvGeometry } from '../backend.js';
+import type { WasmInstance } from './instance.js';
+import { Param } from './params.js';
+import type { Feed, TaskKernel, ThreadPool } from './pool.js';
+import type { Prepared } from './prepare.js';
+import { macsOf, tuning } from './strategy.js';
+import { phases, positions, type TileSize } from './winograd.js';
+
+/** Winograd's input and output transform kernels for each tile size. */
+const TRANSFORMS: Record<TileSize, { input: TaskKernel; output: TaskKernel }> = {
+  2: { input: 'winograd2InputTask', output: 'winograd2OutputTask' },
+  4: { input: 'winograd4InputTask', output: 'winograd4OutputTask' },
+  6: { input: 'winograd6InputTask', output: 'winograd6OutputTask' },
+  7: { input: 'winograd7InputTask', output: 'winograd7OutputTask' },
+};
+
+/** Bytes of input a feed copies in at a time: the first workers start after microseconds. */
+const FEED_BYTES = 256 * 1024;
+
+/** Feeds `planes` planes of `input` to the WebAssembly memory at `at`, FEED_BYTES at a time; task t reads plane t. */
+function planeFeed(instance: WasmInstance, input: Float32Array, at: number, planes: number): Feed {
+  const floats = input.length / planes;
+  const per = Math.max(1, Math.floor(FEED_BYTES / (floats * 4)));
+  return {
+    chunks: Math.ceil(planes / per),
+    copy(chunk) {
+      const end = Math.min(planes, (chunk + 1) * per);
+      instance.write(at + chunk * per * floats * 4, input.subarray(chunk * per * floats, end * floats));
+      return end;
+    },
+  };
+}
+
+/**
+ * Lays a layer out in the arena from where it stands and runs it. `input` and `output` are arrays to copy
+ * in and out, or offsets in WebAssembly memory (between the layers of a chain).
+ */
+export function execute(
+  instance: WasmInstance, pool: ThreadPool, g: ConvGeometry, { p, transformed }: Prepared,
+  input: Float32Array | number, weight: Float32Array, bias: Float32Array | null, output: Float32Array | number, activation: Activation,
+): void {
+  const where = 'conv2d';
+  const mPanels = p.fields[Param.M_PANELS] ?? 0;
+  const K = p.fields[Param.K] ?? 0;
+  const params = instance.alloc(where, Param.COUNT * 4);
+  // An unpadded stride-1 input from an array goes straight into its planes, at the plane stride the direct kernel wants.
+  const inPlace = typeof input !== 'number' && p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  const inputAt = typeof input === 'number' ? input : inPlace ? 0 : instance.alloc(where, input.length * 4);
+  // Winograd reads only its transformed weights; the other kernels read the weights as given or packed
+  const weightAt = p.winograd === undefined ? instance.alloc(where, weight.length * 4) : 0;
+  const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
+  const packedAt = p.packed ? instance.alloc(where, g.groups * mPanels * K * 16) : weightAt;
+  const packedBiasAt = p.packed ? instance.alloc(where, g.groups * mPanels * 16) : biasAt;
+  const paddedAt = p.paddedPlane === null ? 0 : instance.alloc(where, g.n * g.cIn * p.paddedPlane * 4);
+  const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
+  const outputAt = typeof output === 'number' ? output : instance.alloc(where, output.length * 4);
+  const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
+  let wino: { v: number; m: number; u: number; zero: number } | null = null;
+  if (p.winograd !== undefined) {
+    const zeros = new Float32Array(Math.ceil(g.cOut / g.groups / 4) * 4);
+    wino = {
+      v: instance.alloc(where, positions(p.winograd.tile) * (p.fields[Param.V_XY] ?? 0) * 4),
+      m: instance.alloc(where, positions(p.winograd.tile) * (p.fields[Param.M_XY] ?? 0) * 4),
+      u: transformed,
+      zero: instance.alloc(where, zeros.length * 4),
+    };
+    instance.write(wino.zero, zeros);
+  }
+  const parallel = macsOf(g) >= tuning.parallelMacs;
+  const padKernel: TaskKernel | null = p.paddedPlane !== null && !inPlace ? (p.split > 1 ? 'splitTask' : 'padTask') : null;
+  // the first kernel's task t reads plane t alone (a padded copy, or depthwise): the input is fed to it,
+  // so that on threads the workers start on the planes already copied in while the caller copies the rest
+  const feed = typeof input !== 'number' && (padKernel !== null || p.kernel === 'depthwiseTask') ? planeFeed(instance, input, inputAt, g.n * g.cIn) : null;
+  if (inPlace && p.paddedPlane !== null) {
+    const planeIn = g.h * g.w;
+    for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.paddedPlane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
+  } else if (typeof input !== 'number' && feed === null) {
+    instance.write(inputAt, input);
+  }
+  if (p.winograd === undefined) instance.write(weightAt, weight);
+  if (bias !== null) instance.write(biasAt, bias);
+  if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
+
+  const block = new Int32Array(Param.COUNT);
+  block[Param.N] = g.n;
+  block[Param.C_IN] = g.cIn;
+  block[Param.H] = g.h;
+  block[Param.W] = g.w;
+  block[Param.C_OUT] = g.cOut;
+  block[Param.KH] = g.kH;
+  block[Param.KW] = g.kW;
+  block[Param.SH] = g.strideH;
+  block[Param.SW] = g.strideW;
+  block[Param.PT] = g.padTop;
+  block[Param.PL] = g.padLeft;
+  block[Param.DH] = g.dilationH;
+  block[Param.DW] = g.dilationW;
+  block[Param.GROUPS] = g.groups;
+  block[Param.OUT_H] = g.outH;
+  block[Param.OUT_W] = g.outW;
+  block[Param.RELU] = activation === 'relu' ? 1 : 0;
+  block[Param.INPUT] = inputAt;
+  block[Param.WEIGHT] = packedAt;
+  block[Param.BIAS] = packedBiasAt;
+  block[Param.OUTPUT] = outputAt;
+  block[Param.OFFSETS] = offsetsAt;
+  block[Param.PADDED] = paddedAt;
+  block[Param.WORKSPACE] = workspaceAt;
+  block[Param.WORKSPACE_BYTES] = p.workspaceBytes;
+  if (wino !== null) {
+    block[Param.V] = wino.v;
+    block[Param.M] = wino.m;
+    block[Param.U] = wino.u;
+    block[Param.ZERO] = wino.zero;
+  }
+  for (const key in p.fields) block[Number(key)] = p.fields[Number(key) as Param] as number;
+  instance.writeInts(params, block);
+  if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
+  if (padKernel !== null) pool.run(padKernel, params, g.n * g.cIn, parallel, feed);
+  if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn * phases(p.winograd.tile), parallel);
+  pool.run(p.kernel, params, p.tasks, parallel, padKernel === null ? feed : null);
+  if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
+  if (typeof output !== 'number') instance.readInto(outputAt, output);
+}
