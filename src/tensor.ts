@@ -1,6 +1,9 @@
 /**
  * The data convkit works on: a contiguous, row-major float32 array with a shape (NCHW for images).
  */
+import { runBackward, type BackwardOptions } from './autograd/engine.js';
+import type { Node } from './autograd/node.js';
+import { record } from './autograd/record.js';
 import { argError, isInt, show } from './errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 
@@ -33,6 +36,13 @@ export class Tensor {
   readonly shape: Shape;
   /** The number of elements: the product of the sizes (1 for a scalar of shape `[]`). */
   readonly numel: number;
+  /**
+   * The node of the op that computed this tensor (PyTorch's `grad_fn`), where the op recorded one (an
+   * input required grad, in grad mode); null for a leaf.
+   */
+  readonly gradFn: Node | null = null;
+  #requiresGrad = false;
+  #grad: Tensor | null = null;
 
   /**
    * Wraps `data` (not copied) as a tensor of `shape`.
@@ -54,6 +64,64 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** Whether gradients flow to this tensor: set on a leaf with `requiresGrad_`, true for every output of an op on one. */
+  get requiresGrad(): boolean {
+    return this.#requiresGrad || this.gradFn !== null;
+  }
+
+  /** Whether this tensor was made by the user rather than computed by a recorded op: only leaves get a `grad`. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /**
+   * The gradient that `backward` accumulated into this leaf (summed over calls until reset, as in
+   * PyTorch), or null. May be set to null, or to a tensor of this tensor's shape.
+   */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw argError('grad', `must be a Tensor or null, got ${show(value)}`);
+    if (value !== null && !sameShape(value.shape, this.shape)) {
+      throw argError('grad', `assigned grad has data of a different size: shape ${show(value.shape)} for a tensor of shape ${show(this.shape)}`);
+    }
+    this.#grad = value;
+  }
+
+  /**
+   * Marks this leaf as one whose gradient `backward` computes (or stops doing so), like PyTorch's
+   * `requires_grad_`. Returns this tensor.
+   * @throws on a computed tensor when `flag` is false: only leaves' flags can change (use `detach()`).
+   */
+  requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw argError('requiresGrad_', `flag must be true or false, got ${show(flag)}`);
+    if (!this.isLeaf) {
+      if (flag) return this;
+      throw argError('requiresGrad_', 'you can only change requires_grad flags of leaf variables; use detach() for a tensor that does not require grad');
+    }
+    this.#requiresGrad = flag;
+    return this;
+  }
+
+  /** A tensor sharing this one's data, cut from the graph: a leaf that does not require grad, like `detach()`. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf of its graph that requires grad,
+   * adding it to their `grad`, like PyTorch's `backward`. The graph's saved tensors are freed afterwards
+   * unless `options.retainGraph`.
+   * @param gradient dL/d(this tensor), of its shape; may be left out only for a tensor of one element (then 1).
+   * @throws if this tensor does not require grad, `gradient` is missing for a non-scalar or has the wrong
+   *   shape, or the graph was already run backward without `retainGraph`.
+   */
+  backward(gradient?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, gradient, options);
+  }
+
   /** A tensor sharing this one's data with another shape of the same number of elements; one size may be -1. */
   reshape(shape: readonly number[]): Tensor {
     const known = shape.filter((size) => size !== -1);
@@ -70,12 +138,12 @@ export class Tensor {
     if (numelOf(checked) !== this.numel) {
       throw argError('reshape', `shape ${show(shape)} is invalid for a tensor of ${this.numel} elements`);
     }
-    return new Tensor(this.data, checked);
+    return record('ViewBackward0', [this], new Tensor(this.data, checked), (grad) => [grad.reshape(this.shape)], false);
   }
 
-  /** A tensor with its own copy of the data. */
+  /** A tensor with its own copy of the data (differentiable: its gradient flows back to this one). */
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return record('CloneBackward0', [this], new Tensor(this.data.slice(), this.shape), (grad) => [grad], false);
   }
 
   /** The element at a full index, e.g. `t.get(0, 2, 1, 1)`. */

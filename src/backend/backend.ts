@@ -60,7 +60,7 @@ export interface ConvStep {
 }
 
 /** An elementwise operation of two operands that `binary` broadcasts. */
-export type BinaryOp = 'add' | 'sub' | 'mul';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 /**
  * Two operands broadcast to `shape` (PyTorch's rules, resolved by the op): element `index` of an

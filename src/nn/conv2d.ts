@@ -25,7 +25,8 @@ const MODULE_OPTIONS = [...CONV2D_OPTIONS, 'bias', 'paddingMode', 'generator'];
 /**
  * A 2-D convolution layer, exactly PyTorch's `nn.Conv2d(in_channels, out_channels, kernel_size, ...)`:
  * weight `(outChannels, inChannels / groups, kH, kW)` and bias `(outChannels)` start uniform in
- * `±1/sqrt(fan_in)` with `fan_in = inChannels / groups * kH * kW`, drawn from the seeded generator.
+ * `±1/sqrt(fan_in)` with `fan_in = inChannels / groups * kH * kW`, drawn from the seeded generator; both
+ * require grad, so a forward pass records what `backward` needs (run inference in `noGrad`).
  *
  * @example
  * const conv = new Conv2d(64, 64, 3, { padding: 1, groups: 4 });
@@ -73,8 +74,8 @@ export class Conv2d extends Module {
 
     const generator = options.generator ?? defaultGenerator;
     const bound = 1 / Math.sqrt((inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1]);
-    this.weight = uniform([outChannels, inChannels / this.groups, ...this.kernelSize], -bound, bound, generator);
-    this.bias = bias ? uniform([outChannels], -bound, bound, generator) : null;
+    this.weight = uniform([outChannels, inChannels / this.groups, ...this.kernelSize], -bound, bound, generator).requiresGrad_();
+    this.bias = bias ? uniform([outChannels], -bound, bound, generator).requiresGrad_() : null;
   }
 
   protected override ownParameters(): Array<[string, Tensor]> {

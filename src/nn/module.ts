@@ -35,6 +35,19 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * Resets the gradients of every parameter, as PyTorch 1.13's `zero_grad(set_to_none=False)`: filled
+   * with zeros in place where there is one, or with `setToNone` set to null (the next backward then
+   * allocates them anew).
+   */
+  zeroGrad(setToNone = false): void {
+    if (typeof setToNone !== 'boolean') throw argError('zeroGrad', `setToNone must be true or false, got ${show(setToNone)}`);
+    for (const p of this.parameters()) {
+      if (setToNone) p.grad = null;
+      else p.grad?.data.fill(0);
+    }
+  }
+
   /** The parameters by PyTorch's key names. The tensors are the module's own: changing one changes the module. */
   stateDict(): StateDict {
     return Object.fromEntries(this.namedParameters());

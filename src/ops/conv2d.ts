@@ -3,9 +3,10 @@
  * `ConvGeometry`, and every input PyTorch rejects is rejected here, before any kernel runs.
  */
 import type { Activation, ConvGeometry, ConvStep } from '../backend/backend.js';
+import { needsGrad, record } from '../autograd/record.js';
 import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
-import { Tensor, type Shape } from '../tensor.js';
+import { numelOf, Tensor, type Shape } from '../tensor.js';
 import { checkOptions, checkTensor, pair, positiveInt, type IntOrPair } from './args.js';
 import { outputArray } from './output.js';
 
@@ -149,9 +150,46 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, activation: Activation): Tensor {
   checkTensor('conv2d', 'input', input);
   const step = resolveStep(input.shape, { weight, bias: bias ?? null, options, activation });
-  const output = outputArray(outputCount(step.geom));
-  if (output.length > 0) backend().conv2d(step.geom, input.data, step.weight, step.bias, output, activation);
-  return new Tensor(output, outputShape(input, step.geom));
+  const g = step.geom;
+  const output = outputArray(outputCount(g));
+  if (output.length > 0) backend().conv2d(g, input.data, step.weight, step.bias, output, activation);
+  const y = new Tensor(output, outputShape(input, g));
+  // The derivative (PyTorch's convolution_backward): a fused ReLU first passes the gradient only where
+  // it let the output through; then each input's gradient from its kernel, with the same geometry.
+  return record('ConvolutionBackward0', [input, weight, bias ?? null], y, (grad, needs) => {
+    const gradOutput = activation === 'relu' ? reluBackward(y.data, grad.data) : grad.data;
+    return [
+      needs[0] ? new Tensor(convInputGrad(g, gradOutput, weight.data), input.shape) : null,
+      needs[1] ? new Tensor(convWeightGrad(g, input.data, gradOutput), weight.shape) : null,
+      needs[2] ? new Tensor(convBiasGrad(g, gradOutput), [g.cOut]) : null,
+    ];
+  });
+}
+
+function reluBackward(output: Float32Array, gradOutput: Float32Array): Float32Array {
+  const grad = outputArray(output.length);
+  if (grad.length > 0) backend().reluGrad(output, gradOutput, grad);
+  return grad;
+}
+
+/** dL/dinput of the convolution `g` from dL/doutput: `g.n * g.cIn * g.h * g.w` floats. */
+export function convInputGrad(g: ConvGeometry, gradOutput: Float32Array, weight: Float32Array): Float32Array {
+  const grad = outputArray(g.n * g.cIn * g.h * g.w);
+  if (grad.length > 0) backend().conv2dInputGrad(g, gradOutput, weight, grad);
+  return grad;
+}
+
+/** dL/dweight of the convolution `g`: zeros where the batch is empty. */
+export function convWeightGrad(g: ConvGeometry, input: Float32Array, gradOutput: Float32Array): Float32Array {
+  const grad = outputArray(g.cOut * (g.cIn / g.groups) * g.kH * g.kW);
+  if (grad.length > 0) backend().conv2dWeightGrad(g, input, gradOutput, grad);
+  return grad;
+}
+
+function convBiasGrad(g: ConvGeometry, gradOutput: Float32Array): Float32Array {
+  const grad = outputArray(g.cOut);
+  backend().conv2dBiasGrad(g, gradOutput, grad);
+  return grad;
 }
 
 /** A convolution of a chain: `conv2d`'s arguments but the input, and the activation applied as it writes. */
@@ -171,7 +209,7 @@ function resolveStep(shape: Shape, step: Conv2dStep): ConvStep {
 }
 
 function outputCount(g: ConvGeometry): number {
-  return g.n * g.cOut * g.outH * g.outW;
+  return numelOf([g.n, g.cOut, g.outH, g.outW]);
 }
 
 /** The output's shape: batched or not, as the input. */
@@ -187,7 +225,10 @@ function outputShape(input: Tensor, g: ConvGeometry): Shape {
  * steps run one by one.
  */
 export function conv2dChain(input: Tensor, steps: readonly Conv2dStep[]): Tensor {
-  if (steps.length === 1) return conv2dActivation(input, steps[0].weight, steps[0].bias, steps[0].options, steps[0].activation);
+  // A recorded step keeps its input and output for backward: those a chain would keep to itself.
+  if (steps.length === 1 || needsGrad(input, ...steps.flatMap((s) => [s.weight, s.bias]))) {
+    return steps.reduce((x, s) => conv2dActivation(x, s.weight, s.bias, s.options, s.activation), input);
+  }
   checkTensor('conv2d', 'input', input);
   let shape: Shape = input.shape;
   const resolved = steps.map((step) => {

@@ -3,6 +3,7 @@
  * Negative sizes crop, as in PyTorch.
  */
 import type { PadGeometry, PadMode } from '../backend/backend.js';
+import { record } from '../autograd/record.js';
 import { backend } from '../backend/registry.js';
 import { argError, isInt, show } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -65,5 +66,15 @@ export function pad(input: Tensor, pads: readonly number[], mode: PadMode = 'con
   const geom = padGeometry(input.shape, pads, mode, value);
   const output = outputArray(geom.planes * geom.outH * geom.outW);
   if (output.length > 0) backend().pad(geom, input.data, output);
-  return new Tensor(output, [...input.shape.slice(0, -2), geom.outH, geom.outW]);
+  // each input element's gradient is the sum of those of the outputs that read it
+  return record(PAD_BACKWARD[geom.mode], [input], new Tensor(output, [...input.shape.slice(0, -2), geom.outH, geom.outW]), (grad) => {
+    const gradInput = outputArray(input.numel);
+    if (gradInput.length > 0) backend().padGrad(geom, grad.data, gradInput);
+    return [new Tensor(gradInput, input.shape)];
+  }, false);
 }
+
+/** PyTorch's names for each mode's backward (circular padding is cat and slices there). */
+const PAD_BACKWARD: Record<PadMode, string> = {
+  constant: 'ConstantPadNdBackward0', reflect: 'ReflectionPad2DBackward0', replicate: 'ReplicationPad2DBackward0', circular: 'CatBackward0',
+};

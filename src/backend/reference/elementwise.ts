@@ -5,6 +5,7 @@ const OPS: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
+  div: (a, b) => a / b,
 };
 
 export function binary(op: BinaryOp, g: BroadcastGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void {
