@@ -49,7 +49,7 @@ export type ModuleSpec =
   | { type: 'ReLU' }
   | { type: 'Sequential'; modules: ModuleSpec[] };
 
-interface CaseBase {
+export interface CaseBase {
   id: string;
   group: string;
   /** The PyTorch call, for messages. */
@@ -90,7 +90,8 @@ export interface ModuleCase extends CaseBase {
 
 export type Case = Conv2dCase | PadCase | ModuleCase;
 
-export interface CaseFile {
+/** A case file; `C` is the kind of case it holds (test/support/grad-cases.ts reads others). */
+export interface CaseFile<C extends CaseBase = Case> {
   path: string;
   format: string;
   version: number;
@@ -98,14 +99,14 @@ export interface CaseFile {
   torch: string;
   seed: number | null;
   groups: Record<string, string>;
-  cases: Case[];
+  cases: C[];
   blob: Float32Array;
 }
 
 export interface CaseResult {
   id: string;
   group: string;
-  kind: Case['kind'];
+  kind: string;
   pass: boolean;
   /** Why it failed (with the case's configuration); empty when it passed. */
   message: string;
@@ -120,9 +121,9 @@ function fail(path: string, why: string): never {
 }
 
 /** Reads a case file's manifest and blob and checks that every tensor lies inside the blob. */
-export function loadCaseFile(jsonPath: string | URL): CaseFile {
+export function loadCaseFile<C extends CaseBase = Case>(jsonPath: string | URL): CaseFile<C> {
   const path = jsonPath instanceof URL ? fileURLToPath(jsonPath) : resolve(jsonPath);
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Omit<CaseFile, 'path' | 'blob'> & { blob: string; blobFloats: number };
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Omit<CaseFile<C>, 'path' | 'blob'> & { blob: string; blobFloats: number };
   if (manifest.format !== FORMAT) fail(path, `not a ${FORMAT} file (format ${JSON.stringify(manifest.format)})`);
   if (manifest.version !== FORMAT_VERSION) fail(path, `format version ${manifest.version}, this loader reads ${FORMAT_VERSION}`);
   const bytes = readFileSync(resolve(dirname(path), manifest.blob));
@@ -133,7 +134,7 @@ export function loadCaseFile(jsonPath: string | URL): CaseFile {
   const blob = new Float32Array(manifest.blobFloats);
   for (let i = 0; i < blob.length; i++) blob[i] = view.getFloat32(4 * i, true);
 
-  const file: CaseFile = { ...manifest, path, blob };
+  const file: CaseFile<C> = { ...manifest, path, blob };
   const ids = new Set<string>();
   for (const c of file.cases) {
     if (ids.has(c.id)) fail(path, `duplicate case id ${c.id}`);
@@ -148,11 +149,11 @@ export function loadCaseFile(jsonPath: string | URL): CaseFile {
   return file;
 }
 
-function tensorRefs(c: Case): TensorRef[] {
-  const refs: Array<TensorRef | null | undefined> = [c.input, c.output];
-  if (c.kind === 'conv2d') refs.push(c.weight, c.bias);
-  if (c.kind === 'module' && c.stateDict) refs.push(...Object.values(c.stateDict));
-  return refs.filter((r): r is TensorRef => r != null);
+/** Every tensor a case refers to, at any depth (a gradient case nests them). */
+function tensorRefs(value: unknown): TensorRef[] {
+  if (value === null || typeof value !== 'object') return [];
+  if ('offset' in value && 'shape' in value) return [value as TensorRef];
+  return Object.values(value).flatMap(tensorRefs);
 }
 
 function numel(shape: readonly number[]): number {
@@ -160,13 +161,39 @@ function numel(shape: readonly number[]): number {
 }
 
 /** The stored values of a tensor (a view into the blob: do not modify). */
-export function values(file: CaseFile, ref: TensorRef): Float32Array {
+export function values(file: CaseFile<CaseBase>, ref: TensorRef): Float32Array {
   return file.blob.subarray(ref.offset, ref.offset + numel(ref.shape));
 }
 
 /** A fresh convkit Tensor holding a copy of the stored tensor. */
-export function toTensor(file: CaseFile, ref: TensorRef): Tensor {
+export function toTensor(file: CaseFile<CaseBase>, ref: TensorRef): Tensor {
   return new Tensor(values(file, ref).slice(), [...ref.shape]);
+}
+
+/**
+ * The tensors a call is given, made fresh from stored ones and remembered by name, so that a check can
+ * find any the call modified (and the gradient suite each one's gradient). `prepare` may mark each one
+ * (as requiring grad).
+ */
+export class Inputs {
+  readonly made: Array<{ name: string; tensor: Tensor; ref: TensorRef }> = [];
+
+  constructor(private readonly file: CaseFile<CaseBase>, private readonly prepare: (t: Tensor) => void = () => {}) {}
+
+  tensor(name: string, ref: TensorRef): Tensor {
+    const tensor = toTensor(this.file, ref);
+    this.prepare(tensor);
+    this.made.push({ name, tensor, ref });
+    return tensor;
+  }
+
+  /** Whether the call changed any of them. */
+  changed(): boolean {
+    return this.made.some(({ tensor, ref }) => {
+      const want = values(this.file, ref);
+      return tensor.data.length !== want.length || tensor.data.some((v, j) => !Object.is(v, want[j]));
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -204,32 +231,31 @@ export function buildModule(spec: ModuleSpec): Module {
 type ConvkitStage = 'call' | 'construct' | 'load' | 'forward';
 const STAGE_ORDER: Record<ConvkitStage | TorchStage, number> = { call: 0, construct: 0, load: 1, forward: 2 };
 
-type Outcome = { threw: false; value: unknown } | { threw: true; stage: ConvkitStage; error: unknown };
+/** What convkit did with a case: returned `value` (and built `module`, for a module case), or threw. */
+export type Outcome = { threw: false; value: unknown; module?: Module } | { threw: true; stage: ConvkitStage; error: unknown };
 
-function callConv2d(file: CaseFile, c: Conv2dCase, inputs: Tensor[]): unknown {
-  const x = toTensor(file, c.input);
-  const w = toTensor(file, c.weight);
-  inputs.push(x, w);
+function callConv2d(c: Conv2dCase, inputs: Inputs): unknown {
+  const x = inputs.tensor('input', c.input);
+  const w = inputs.tensor('weight', c.weight);
   if (!('bias' in c)) return conv2d(x, w);
-  const b = c.bias === null || c.bias === undefined ? null : toTensor(file, c.bias);
-  if (b) inputs.push(b);
+  const b = c.bias === null || c.bias === undefined ? null : inputs.tensor('bias', c.bias);
   if (c.options === undefined) return conv2d(x, w, b);
   return conv2d(x, w, b, c.options as Parameters<typeof conv2d>[3]);
 }
 
-function callPad(file: CaseFile, c: PadCase, inputs: Tensor[]): unknown {
-  const x = toTensor(file, c.input);
-  inputs.push(x);
+function callPad(c: PadCase, inputs: Inputs): unknown {
+  const x = inputs.tensor('input', c.input);
   const mode = c.mode as Parameters<typeof pad>[2];
   if (c.value !== undefined) return pad(x, c.pads, mode, c.value);
   if (c.mode !== undefined) return pad(x, c.pads, mode);
   return pad(x, c.pads);
 }
 
-function runConvkit(file: CaseFile, c: Case, inputs: Tensor[]): Outcome {
+/** Runs a case's call through convkit, its tensors made by `inputs`. */
+export function runConvkit(file: CaseFile<CaseBase>, c: Case, inputs: Inputs): Outcome {
   if (c.kind !== 'module') {
     try {
-      return { threw: false, value: c.kind === 'conv2d' ? callConv2d(file, c, inputs) : callPad(file, c, inputs) };
+      return { threw: false, value: c.kind === 'conv2d' ? callConv2d(c, inputs) : callPad(c, inputs) };
     } catch (error) {
       return { threw: true, stage: 'call', error };
     }
@@ -242,9 +268,8 @@ function runConvkit(file: CaseFile, c: Case, inputs: Tensor[]): Outcome {
     const state = Object.fromEntries(Object.entries(c.stateDict).map(([key, ref]) => [key, toTensor(file, ref)]));
     module.loadStateDict(state);
     stage = 'forward';
-    const x = toTensor(file, c.input);
-    inputs.push(x);
-    return { threw: false, value: module.forward(x) };
+    const x = inputs.tensor('input', c.input);
+    return { threw: false, value: module.forward(x), module };
   } catch (error) {
     return { threw: true, stage, error };
   }
@@ -274,7 +299,8 @@ export function describeCase(c: Case): string {
   return `${c.id} [${c.kind}]\n    torch: ${c.torch}\n    convkit args: ${JSON.stringify(config)}${note}`;
 }
 
-function compareOutput(file: CaseFile, ref: TensorRef, got: unknown): string | null {
+/** Why `got` is not torch's tensor `ref` within the tolerance, or null when it is. */
+export function compareTensor(file: CaseFile<CaseBase>, ref: TensorRef, got: unknown): string | null {
   if (!(got instanceof Tensor)) return `convkit returned ${Object.prototype.toString.call(got)}, not a Tensor`;
   if (!(got.data instanceof Float32Array)) return 'convkit returned a Tensor whose data is not a Float32Array';
   const want = values(file, ref);
@@ -302,26 +328,16 @@ function compareOutput(file: CaseFile, ref: TensorRef, got: unknown): string | n
   return null;
 }
 
-function inputsChanged(file: CaseFile, c: Case, inputs: Tensor[]): boolean {
-  // inputs are fresh copies of stored tensors, in the order callConv2d/callPad/runConvkit pushed them
-  const refs: TensorRef[] = c.kind === 'conv2d'
-    ? [c.input, c.weight, ...(c.bias ? [c.bias] : [])]
-    : [c.input];
-  return inputs.some((t, i) => {
-    const want = values(file, refs[i]);
-    return t.data.length !== want.length || t.data.some((v, j) => !Object.is(v, want[j]));
-  });
-}
-
 /** Runs one case through convkit and judges it against torch's result. */
 export function runCase(file: CaseFile, c: Case): CaseResult {
-  const inputs: Tensor[] = [];
+  const inputs = new Inputs(file);
   const outcome = runConvkit(file, c, inputs);
   const problem = judge(file, c, outcome, inputs);
   return { id: c.id, group: c.group, kind: c.kind, pass: problem === null, message: problem === null ? '' : `${describeCase(c)}\n    FAIL: ${problem}` };
 }
 
-function judge(file: CaseFile, c: Case, outcome: Outcome, inputs: Tensor[]): string | null {
+/** Why convkit's outcome differs from what torch did, or null when it does not. */
+export function judge(file: CaseFile<CaseBase>, c: CaseBase, outcome: Outcome, inputs: Inputs): string | null {
   const torchError = c.error;
   if (outcome.threw) {
     if (!(outcome.error instanceof Error)) return `convkit threw a non-Error value (${String(outcome.error)})`;
@@ -337,9 +353,9 @@ function judge(file: CaseFile, c: Case, outcome: Outcome, inputs: Tensor[]): str
     const what = outcome.value instanceof Tensor ? `returned shape ${shapeText(outcome.value.shape)}` : 'constructed the module';
     return `torch raised${stage} ${torchError.type}: ${torchError.message}, but convkit did not (it ${what})`;
   }
-  const mismatch = compareOutput(file, c.output!, outcome.value);
+  const mismatch = compareTensor(file, c.output!, outcome.value);
   if (mismatch) return mismatch;
-  if (inputsChanged(file, c, inputs)) return 'convkit modified an input tensor';
+  if (inputs.changed()) return 'convkit modified an input tensor';
   return null;
 }
 

@@ -8,10 +8,13 @@ format is documented in test/fixtures/README.md).  This module knows how to
   equivalent PyTorch call,
 * run that call and record either torch's output tensor or the exception
   torch raised (with the stage that raised it, for modules),
+* for gradient cases, backpropagate a random gradOutput through the call and
+  record every leaf's gradient (the ``backward`` field), or call
+  torch.nn.grad.conv2d_input / conv2d_weight,
 * store the tensors in the blob and write the manifest.
 
-It is imported by make_fixtures.py (committed fixtures) and random_cases.py
-(the live random suite); it is not meant to be run directly.
+It is imported by make_fixtures.py / make_grad_fixtures.py (committed fixtures)
+and random_cases.py / random_grad_cases.py (the live random suite); it is not meant to be run directly.
 Run those scripts with Debian's PyTorch: ``/usr/bin/python3 tools/torch/...``.
 """
 
@@ -167,6 +170,15 @@ def describe_pad(x, pads, mode, value):
     return f"F.pad({', '.join(args)})"
 
 
+def describe_conv2d_grad(name, first, second, grad_out, options):
+    """torch.nn.grad.conv2d_input(input_size, weight, ...) / conv2d_weight(input, weight_size, ...)."""
+    describe = lambda a: repr(a) if isinstance(a, (list, tuple)) else f"[{shape_str(a)}]"  # noqa: E731
+    args = [describe(first), describe(second), f"grad_output[{shape_str(grad_out)}]"]
+    if options:
+        args.append(kwargs_str(conv2d_kwargs(options)))
+    return f"torch.nn.grad.{name}({', '.join(args)})"
+
+
 def describe_module(spec):
     kind = spec["type"]
     if kind == "Sequential":
@@ -210,6 +222,11 @@ def zero_uninitialized_biases(module):
 
 def randn(*shape):
     return torch.randn(*shape, dtype=torch.float32)
+
+
+def leaf(t):
+    """A copy of t that requires grad (None stays None): the original stays the recorded value."""
+    return None if t is None else t.detach().clone().requires_grad_(True)
 
 
 class CaseWriter:
@@ -280,9 +297,25 @@ class CaseWriter:
         self.cases.append(case)
         return case
 
+    def _backward(self, case, out, leaves, backward):
+        """Backpropagate a random gradOutput R through `out`, as the spec `backward` says ({"loss":
+        "backward"} for out.backward(R), {"loss": "sum"} for (out * R).sum().backward(); "times": 2
+        runs it twice, so that gradients accumulate), and record every leaf's .grad by name."""
+        grad_out = randn(*out.shape)
+        times = backward.get("times", 1)
+        for i in range(times):
+            retain = i + 1 < times
+            if backward["loss"] == "sum":
+                (out * grad_out).sum().backward(retain_graph=retain)
+            else:
+                out.backward(grad_out, retain_graph=retain)
+        case["backward"] = dict(backward, gradOutput=self.tensor(grad_out),
+                                grads={name: self.tensor(leaf.grad) for name, leaf in leaves.items()})
+
     def conv2d(self, group, case_id, x, w, b=None, options=None, *, omit_bias=False,
-               note=None, expect=None):
-        """F.conv2d(x, w, b, **options); options=None means 'argument omitted'."""
+               note=None, expect=None, backward=None):
+        """F.conv2d(x, w, b, **options); options=None means 'argument omitted'. With `backward` (see
+        _backward), x, w and b are leaves that require grad and their gradients are recorded."""
         self._checkpoint()
         case = {"id": case_id, "group": group, "kind": "conv2d",
                 "torch": describe_conv2d(x, w, b, options or {}),
@@ -294,15 +327,21 @@ class CaseWriter:
         if note:
             case["note"] = note
         try:
-            with torch.no_grad():
-                out = F.conv2d(x, w, b, **conv2d_kwargs(options or {}))
+            leaves = {"input": leaf(x), "weight": leaf(w), "bias": leaf(b)} if backward else {}
+            with torch.set_grad_enabled(bool(backward)):
+                out = F.conv2d(leaves.get("input", x), leaves.get("weight", w), leaves.get("bias", b),
+                               **conv2d_kwargs(options or {}))
             case["output"] = self.tensor(out)
         except Exception as exc:
             case["error"] = error_info(exc, "call")
+        if backward and "output" in case:  # outside the try: a backward that raises is a harness error
+            self._backward(case, out, {k: v for k, v in leaves.items() if v is not None}, backward)
         return self._add(case, expect)
 
-    def pad(self, group, case_id, x, pads, mode=None, value=None, *, note=None, expect=None):
-        """F.pad(x, pads, mode, value); mode/value None means 'argument omitted'."""
+    def pad(self, group, case_id, x, pads, mode=None, value=None, *, note=None, expect=None,
+            backward=None):
+        """F.pad(x, pads, mode, value); mode/value None means 'argument omitted'. With `backward`,
+        the input's gradient is recorded."""
         self._checkpoint()
         case = {"id": case_id, "group": group, "kind": "pad",
                 "torch": describe_pad(x, pads, mode, value),
@@ -315,14 +354,19 @@ class CaseWriter:
         if note:
             case["note"] = note
         try:
-            out = F.pad(x, tuple(pads), **kwargs)
+            leaves = {"input": leaf(x)} if backward else {}
+            out = F.pad(leaves.get("input", x), tuple(pads), **kwargs)
             case["output"] = self.tensor(out)
         except Exception as exc:
             case["error"] = error_info(exc, "call")
+        if backward and "output" in case:
+            self._backward(case, out, leaves, backward)
         return self._add(case, expect)
 
-    def module(self, group, case_id, spec, x, *, note=None, expect=None):
-        """Build the module (torch's own random init), record its state dict, run x."""
+    def module(self, group, case_id, spec, x, *, note=None, expect=None, backward=None):
+        """Build the module (torch's own random init), record its state dict, run x. With
+        `backward`, the gradients of the input and of every parameter (by state-dict key) are
+        recorded."""
         self._checkpoint()
         case = {"id": case_id, "group": group, "kind": "module",
                 "torch": f"{describe_module(spec)}(input[{shape_str(x)}])",
@@ -338,11 +382,40 @@ class CaseWriter:
         state = module.state_dict()
         case["stateDict"] = {key: self.tensor(value) for key, value in state.items()}
         try:
-            with torch.no_grad():
-                out = module(x)
+            leaves = {"input": leaf(x)} if backward else {}
+            with torch.set_grad_enabled(bool(backward)):
+                out = module(leaves.get("input", x))
             case["output"] = self.tensor(out)
         except Exception as exc:
             case["error"] = error_info(exc, "forward")
+        if backward and "output" in case:
+            self._backward(case, out, dict(leaves, **dict(module.named_parameters())), backward)
+        return self._add(case, expect)
+
+    def conv2d_grad(self, group, case_id, name, first, second, grad_out, options=None, *,
+                    note=None, expect=None):
+        """torch.nn.grad.conv2d_input(input_size=first, weight=second, grad_out, **options) or
+        conv2d_weight(input=first, weight_size=second, ...) (`name` says which); a size is passed
+        as it is (a list), options=None means 'argument omitted'."""
+        self._checkpoint()
+        case = {"id": case_id, "group": group, "kind": name + "_grad",
+                "torch": describe_conv2d_grad(name, first, second, grad_out, options or {})}
+        if name == "conv2d_input":
+            case.update(inputShape=first, weight=self.tensor(second))
+        else:
+            case.update(input=self.tensor(first), weightShape=second)
+        case["gradOutput"] = self.tensor(grad_out)
+        if options is not None:
+            case["options"] = options
+        if note:
+            case["note"] = note
+        try:
+            function = getattr(torch.nn.grad, name)
+            with torch.no_grad():
+                out = function(first, second, grad_out, **conv2d_kwargs(options or {}))
+            case["output"] = self.tensor(out)
+        except Exception as exc:
+            case["error"] = error_info(exc, "call")
         return self._add(case, expect)
 
     # -- output -------------------------------------------------------------

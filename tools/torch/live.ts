@@ -1,11 +1,14 @@
 /**
  * Live random PyTorch suite (`npm run test:torch`).
  *
- *   node --import tsx tools/torch/live.ts [--seed N] [--valid 1000] [--invalid 250] [--borderline 100] [--keep]
+ *   node --import tsx tools/torch/live.ts [--seed N] [--valid 1000] [--invalid 250] [--borderline 100]
+ *     [--grad 1000] [--grad-functional 300] [--grad-invalid 200] [--keep]
  *
  * Runs tools/torch/random_cases.py (Debian's PyTorch: /usr/bin/python3, or $CONVKIT_TORCH_PYTHON)
  * to draw random conv2d / Conv2d / DepthwiseSeparableConv2d / Sequential / pad configurations and
- * record torch's results, then replays them through convkit with test/support/cases.ts.
+ * record torch's results, then replays them through convkit with test/support/cases.ts; and
+ * tools/torch/random_grad_cases.py for the gradients of the same kinds of configurations and
+ * torch.nn.grad calls, replayed with test/support/grad-cases.ts.
  * Prints the seed (random unless given), the first failures in detail and a last line
  * `N passed, M failed`. Exit status: 0 all passed, 1 some failed, 2 Python/torch unusable.
  */
@@ -17,11 +20,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIGS, withConfig } from '../../test/support/backends.js';
-import { formatFailures, loadCaseFile, runCases } from '../../test/support/cases.js';
+import { formatFailures, loadCaseFile, runCases, type CaseResult } from '../../test/support/cases.js';
+import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'random_cases.py');
+const HERE = dirname(fileURLToPath(import.meta.url));
 const SHOWN_FAILURES = 20;
+
+/** One generator, the case file it writes, and how to replay that file. */
+interface Suite {
+  script: string;
+  args: string[];
+  output: string;
+  load(jsonPath: string): { torch: string; run(): CaseResult[] };
+}
 
 function count(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -40,6 +52,9 @@ function main(): number {
       valid: { type: 'string' },
       invalid: { type: 'string' },
       borderline: { type: 'string' },
+      grad: { type: 'string' },
+      'grad-functional': { type: 'string' },
+      'grad-invalid': { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -47,7 +62,25 @@ function main(): number {
   const valid = count('valid', args.valid, 1000);
   const invalid = count('invalid', args.invalid, 250);
   const borderline = count('borderline', args.borderline, 100);
-  const reproduce = `node --import tsx tools/torch/live.ts --seed ${seed} --valid ${valid} --invalid ${invalid} --borderline ${borderline}`;
+  const grad = count('grad', args.grad, 1000);
+  const gradFunctional = count('grad-functional', args['grad-functional'], 300);
+  const gradInvalid = count('grad-invalid', args['grad-invalid'], 200);
+  const reproduce = `node --import tsx tools/torch/live.ts --seed ${seed} --valid ${valid} --invalid ${invalid} --borderline ${borderline}`
+    + ` --grad ${grad} --grad-functional ${gradFunctional} --grad-invalid ${gradInvalid}`;
+  const suites: Suite[] = [
+    {
+      script: 'random_cases.py',
+      args: ['--valid', String(valid), '--invalid', String(invalid), '--borderline', String(borderline)],
+      output: 'random-cases.json',
+      load: (path) => { const file = loadCaseFile(path); return { torch: file.torch, run: () => runCases(file) }; },
+    },
+    {
+      script: 'random_grad_cases.py',
+      args: ['--valid', String(grad), '--functional', String(gradFunctional), '--invalid', String(gradInvalid)],
+      output: 'random-grad-cases.json',
+      load: (path) => { const file = loadCaseFile<GradCase>(path); return { torch: file.torch, run: () => runGradCases(file) }; },
+    },
+  ];
   console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
 
   if (!existsSync(PYTHON)) {
@@ -58,24 +91,32 @@ function main(): number {
   const dir = mkdtempSync(join(tmpdir(), 'convkit-torch-'));
   let keep = args.keep;
   try {
-    const started = Date.now();
-    const python = spawnSync(PYTHON, [SCRIPT, '--seed', String(seed), '--valid', String(valid), '--invalid', String(invalid),
-      '--borderline', String(borderline), '--out', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    if (python.error || python.status !== 0) {
-      const why = python.error ? python.error.message : `exit status ${python.status}`;
-      console.error(`error: ${PYTHON} ${SCRIPT} failed (${why})`);
-      if (python.stderr) console.error(python.stderr.trimEnd());
-      if (python.status === 3) console.error('PyTorch is missing: install python3-torch or set CONVKIT_TORCH_PYTHON.');
-      return 2;
+    const runners: Array<() => CaseResult[]> = [];
+    let torchVersion = '';
+    for (const suite of suites) {
+      const started = Date.now();
+      const script = join(HERE, suite.script);
+      const python = spawnSync(PYTHON, [script, '--seed', String(seed), ...suite.args, '--out', dir],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      if (python.error || python.status !== 0) {
+        const why = python.error ? python.error.message : python.signal ? `killed by ${python.signal}` : `exit status ${python.status}`;
+        console.error(`error: ${PYTHON} ${script} failed (${why})`);
+        if (python.stderr) console.error(python.stderr.trimEnd());
+        if (python.status === 3) console.error('PyTorch is missing: install python3-torch or set CONVKIT_TORCH_PYTHON.');
+        return 2;
+      }
+      if (python.stderr.trim()) console.error(python.stderr.trimEnd());
+      console.log(`torch ${python.stdout.trim()} [${((Date.now() - started) / 1000).toFixed(1)}s]`);
+      const loaded = suite.load(join(dir, suite.output));
+      runners.push(loaded.run);
+      torchVersion = loaded.torch;
     }
-    if (python.stderr.trim()) console.error(python.stderr.trimEnd());
-    console.log(`torch ${python.stdout.trim()} [${((Date.now() - started) / 1000).toFixed(1)}s]`);
 
-    const file = loadCaseFile(join(dir, 'random-cases.json'));
     const checkStart = Date.now();
     // Every backend and kernel choice against torch (test/support/backends.ts).
     const results = CONFIGS.flatMap((config) =>
-      withConfig(config, () => runCases(file)).map((r) => ({ ...r, id: `${config.name}: ${r.id}`, group: `${config.name}/${r.group}` })),
+      withConfig(config, () => runners.flatMap((run) => run()))
+        .map((r) => ({ ...r, id: `${config.name}: ${r.id}`, group: `${config.name}/${r.group}` })),
     );
     const failed = results.filter((r) => !r.pass);
     for (const group of new Set(results.map((r) => r.group))) {
@@ -83,7 +124,7 @@ function main(): number {
       const bad = inGroup.filter((r) => !r.pass).length;
       console.log(`  ${group}: ${inGroup.length - bad}/${inGroup.length} passed`);
     }
-    console.log(`convkit checked ${results.length} cases in ${((Date.now() - checkStart) / 1000).toFixed(1)}s (torch ${file.torch})`);
+    console.log(`convkit checked ${results.length} cases in ${((Date.now() - checkStart) / 1000).toFixed(1)}s (torch ${torchVersion})`);
     if (failed.length > 0) {
       keep = true;
       console.log(`\nFAILURES (first ${Math.min(SHOWN_FAILURES, failed.length)} of ${failed.length}):`);

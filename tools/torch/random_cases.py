@@ -717,18 +717,20 @@ def draw_borderline(rng):
 # ---------------------------------------------------------------------------
 
 
-def execute(writer, group, case_id, cfg, expect=None, note=None):
+def execute(writer, group, case_id, cfg, expect=None, note=None, backward=None):
+    """Run cfg through torch and add the case; `backward` (caselib's CaseWriter._backward) also
+    records gradients."""
     kind = cfg["kind"]
     x = randn(*cfg["x"])
     if kind == "conv2d":
         b = cfg["b"]
         bias = randn(*b) if isinstance(b, tuple) else None
         return writer.conv2d(group, case_id, x, randn(*cfg["w"]), bias, cfg["options"],
-                             omit_bias=b == "omit", expect=expect, note=note)
+                             omit_bias=b == "omit", expect=expect, note=note, backward=backward)
     if kind == "pad":
         return writer.pad(group, case_id, x, cfg["pads"], cfg["mode"], cfg["value"],
-                          expect=expect, note=note)
-    return writer.module(group, case_id, cfg["spec"], x, expect=expect, note=note)
+                          expect=expect, note=note, backward=backward)
+    return writer.module(group, case_id, cfg["spec"], x, expect=expect, note=note, backward=backward)
 
 
 def main():

@@ -1,0 +1,150 @@
+/**
+ * Replays gradient case files (tools/torch/make_grad_fixtures.py and random_grad_cases.py; the format
+ * is in test/fixtures/README.md, "Gradient cases") through convkit's autograd and its functional
+ * gradients, with the loading, calls and comparisons of test/support/cases.ts.
+ *
+ * A case passes when
+ * - a conv2d / pad / module case with `backward`: the forward passes as a forward case does, run with
+ *   every input requiring grad (a module's parameters always do); then backpropagating torch's R the
+ *   way torch did (`y.backward(R)` or `sum(mul(y, R)).backward()`, `times` times, the graph retained
+ *   for all but the last) leaves each leaf's `.grad` of torch's shape and within
+ *   1e-4 * max(1, max|torch|) of torch's (null where torch's was None), convkit has no leaf torch
+ *   lacks, and no input was modified;
+ * - conv2d_input_grad / conv2d_weight_grad (torch.nn.grad.conv2d_input / conv2d_weight): like a
+ *   conv2d case, torch's output within the tolerance, or convkit throws where torch raised.
+ */
+import { conv2dInputGrad, conv2dWeightGrad, mul, sum, type Conv2dOptions, type Tensor } from '../../src/index.js';
+import {
+  compareTensor,
+  describeCase,
+  Inputs,
+  judge,
+  runConvkit,
+  toTensor,
+  type Case,
+  type CaseBase,
+  type CaseFile,
+  type CaseResult,
+  type Outcome,
+  type TensorRef,
+} from './cases.js';
+
+/** How torch backpropagated through a forward case, and the gradients it got. */
+export interface Backward {
+  /** `backward`: y.backward(R); `sum`: (y * R).sum().backward(). */
+  loss: 'backward' | 'sum';
+  /** How many times (default 1): gradients accumulate. */
+  times?: number;
+  /** R, of the output's shape. */
+  gradOutput: TensorRef;
+  /** Each leaf's gradient by name (`input`, `weight`, `bias`, or a module's state-dict key); null where torch's was None. */
+  grads: Record<string, TensorRef | null>;
+}
+
+export type BackwardCase = Case & { backward?: Backward };
+
+interface FunctionalGradCase extends CaseBase {
+  gradOutput: TensorRef;
+  /** Absent: the argument is omitted. Values are passed as they are (even invalid ones). */
+  options?: Record<string, unknown>;
+}
+
+export interface Conv2dInputGradCase extends FunctionalGradCase {
+  kind: 'conv2d_input_grad';
+  /** As given to torch (it may be invalid). */
+  inputShape: unknown;
+  weight: TensorRef;
+}
+
+export interface Conv2dWeightGradCase extends FunctionalGradCase {
+  kind: 'conv2d_weight_grad';
+  input: TensorRef;
+  /** As given to torch (it may be invalid). */
+  weightShape: unknown;
+}
+
+export type GradCase = BackwardCase | Conv2dInputGradCase | Conv2dWeightGradCase;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : `non-Error value ${String(error)}`;
+}
+
+function callFunctional(c: Conv2dInputGradCase | Conv2dWeightGradCase, inputs: Inputs): Tensor {
+  const options = c.options as Conv2dOptions | undefined;
+  if (c.kind === 'conv2d_input_grad') {
+    const args = [c.inputShape as number[], inputs.tensor('weight', c.weight), inputs.tensor('gradOutput', c.gradOutput)] as const;
+    return c.options === undefined ? conv2dInputGrad(...args) : conv2dInputGrad(...args, options);
+  }
+  const args = [inputs.tensor('input', c.input), c.weightShape as number[], inputs.tensor('gradOutput', c.gradOutput)] as const;
+  return c.options === undefined ? conv2dWeightGrad(...args) : conv2dWeightGrad(...args, options);
+}
+
+/** Backpropagates as torch did and compares every leaf's gradient; null when all match. */
+function checkBackward(file: CaseFile<GradCase>, backward: Backward, outcome: Outcome & { threw: false }, inputs: Inputs): string | null {
+  const y = outcome.value as Tensor;
+  const r = toTensor(file, backward.gradOutput);
+  const times = backward.times ?? 1;
+  try {
+    for (let i = 0; i < times; i++) {
+      const options = { retainGraph: i + 1 < times };
+      if (backward.loss === 'sum') sum(mul(y, r)).backward(undefined, options);
+      else y.backward(r, options);
+    }
+  } catch (error) {
+    return `backward threw ${errorText(error)}`;
+  }
+  const leaves = new Map<string, Tensor>([
+    ...inputs.made.map(({ name, tensor }): [string, Tensor] => [name, tensor]),
+    ...(outcome.module?.namedParameters() ?? []),
+  ]);
+  const problems: string[] = [];
+  for (const [name, ref] of Object.entries(backward.grads)) {
+    const leaf = leaves.get(name);
+    if (leaf === undefined) problems.push(`${name}: convkit has no such tensor`);
+    else if (ref === null) {
+      if (leaf.grad !== null) problems.push(`${name}.grad: torch's is None, convkit's is not null`);
+    } else {
+      const mismatch = compareTensor(file, ref, leaf.grad);
+      if (mismatch) problems.push(`${name}.grad: ${mismatch}`);
+    }
+  }
+  for (const name of leaves.keys()) if (!(name in backward.grads)) problems.push(`convkit has a leaf ${name} that torch lacks`);
+  if (inputs.changed()) problems.push('backward modified an input tensor');
+  return problems.length > 0 ? problems.join('\n    FAIL: ') : null;
+}
+
+function describeGradCase(c: GradCase): string {
+  if (c.kind === 'conv2d_input_grad' || c.kind === 'conv2d_weight_grad') {
+    const shape = c.kind === 'conv2d_input_grad' ? { inputShape: c.inputShape } : { weightShape: c.weightShape };
+    const args = JSON.stringify({ ...shape, options: c.options ?? '(omitted)' });
+    return `${c.id} [${c.kind}]\n    torch: ${c.torch}\n    convkit args: ${args}${c.note ? `\n    note: ${c.note}` : ''}`;
+  }
+  const how = c.backward ? `\n    backward: ${c.backward.loss === 'sum' ? 'sum(mul(y, R)).backward()' : 'y.backward(R)'} x${c.backward.times ?? 1}` : '';
+  return describeCase(c) + how;
+}
+
+/** Runs one gradient case through convkit and judges it against torch's result. */
+export function runGradCase(file: CaseFile<GradCase>, c: GradCase): CaseResult {
+  let problem: string | null;
+  if (c.kind === 'conv2d_input_grad' || c.kind === 'conv2d_weight_grad') {
+    const inputs = new Inputs(file);
+    let outcome: Outcome;
+    try {
+      outcome = { threw: false, value: callFunctional(c, inputs) };
+    } catch (error) {
+      outcome = { threw: true, stage: 'call', error };
+    }
+    problem = judge(file, c, outcome, inputs);
+  } else {
+    const inputs = new Inputs(file, (t) => t.requiresGrad_());
+    const outcome = runConvkit(file, c, inputs);
+    problem = judge(file, c, outcome, inputs);
+    if (problem === null && !outcome.threw && c.backward) problem = checkBackward(file, c.backward, outcome, inputs);
+  }
+  return { id: c.id, group: c.group, kind: c.kind, pass: problem === null, message: problem === null ? '' : `${describeGradCase(c)}\n    FAIL: ${problem}` };
+}
+
+/** Runs every gradient case (optionally only some groups) in file order. */
+export function runGradCases(file: CaseFile<GradCase>, groups?: readonly string[]): CaseResult[] {
+  return file.cases.filter((c) => !groups || groups.includes(c.group)).map((c) => runGradCase(file, c));
+}
