@@ -5,14 +5,16 @@
  */
 import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
-import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from '../reference/conv2d-grad.js';
 import { binary, reduceSum } from '../reference/elementwise.js';
 import { pad, padGrad } from '../reference/pad.js';
 import { reluGrad } from '../reference/relu.js';
 import { runConv2dChain } from './chain.js';
+import { runConv2dBiasGrad } from './bias-grad.js';
 import { runConv2d } from './conv2d.js';
+import { runConv2dInputGrad } from './input-grad.js';
 import { runRelu } from './relu.js';
 import { tuning } from './strategy.js';
+import { runConv2dWeightGrad } from './weight-grad.js';
 export { chooseStrategy, tuning, type Strategy } from './strategy.js';
 import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
 import { availableCores, ThreadPool, threadsSupported } from './pool.js';
@@ -67,9 +69,9 @@ export const wasmBackend: Backend = {
   conv2dChain: (steps, input, output) => runConv2dChain(wasmInstance(), threadPool(), steps, input, output),
   pad,
   relu: (input, output) => runRelu(wasmInstance(), input, output),
-  conv2dInputGrad,
-  conv2dWeightGrad,
-  conv2dBiasGrad,
+  conv2dInputGrad: (geom, gradOutput, weight, gradInput) => runConv2dInputGrad(wasmInstance(), threadPool(), geom, gradOutput, weight, gradInput),
+  conv2dWeightGrad: (geom, input, gradOutput, gradWeight) => runConv2dWeightGrad(wasmInstance(), threadPool(), tuning, geom, input, gradOutput, gradWeight),
+  conv2dBiasGrad: runConv2dBiasGrad,
   padGrad,
   reluGrad,
   binary,

@@ -34,6 +34,7 @@ export const TASK_KERNELS = [
   'gemmDirectTask', 'gemmIm2colTask', 'padTask', 'depthwiseTask',
   'splitTask', 'winograd4InputTask', 'winogradGemmTask', 'winograd4OutputTask', 'winograd2InputTask', 'winograd2OutputTask',
   'winograd6InputTask', 'winograd6OutputTask', 'winograd7InputTask', 'winograd7OutputTask',
+  'weightGradGemmTask', 'weightGradSumTask', 'depthwiseWeightGradTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 

@@ -11,3 +11,5 @@ export {
   winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
   winograd6InputTask, winograd6OutputTask, winograd7InputTask, winograd7OutputTask,
 } from './winograd';
+export { weightGradGemmTask, weightGradSumTask } from './weight-grad';
+export { depthwiseWeightGradTask } from './depthwise-grad';

@@ -63,6 +63,12 @@ export const RELU: i32 = 46; // 1: ReLU on every output as it is written (x < 0 
 // Winograd's input rows per channel: 1, or 4 for a 3x3 stride-2 convolution, whose SPLIT = 2 sub-images
 // are the phases of four stride-1 convolutions summed over (channel, phase) by the GEMM.
 export const PHASES: i32 = 47;
+// The weight gradient: GRAD_OUTPUT, dL/dy; the positions (batch x output positions) split into SLICES
+// slices, each summed into its own partial dW at PARTIALS (SLICES > 1), then added up SUM_CHUNK floats a task.
+export const GRAD_OUTPUT: i32 = 48;
+export const SLICES: i32 = 49;
+export const PARTIALS: i32 = 50;
+export const SUM_CHUNK: i32 = 51;
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {
