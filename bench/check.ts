@@ -26,3 +26,37 @@ export function checkOutput(output: Float32Array, reference: Float32Array): Chec
   }
   return { maxAbsErr, tolerance, ok: maxAbsErr <= tolerance, note: maxAbsErr === Infinity ? 'NaN or Infinity in output' : undefined };
 }
+
+/** Several named arrays: a training step's output and gradients, keyed as PyTorch names them ('x.grad', '0.weight.grad', ...). */
+export type NamedArrays = Readonly<Record<string, Float32Array>>;
+
+/** What a contender's call returns: one array (inference), or named ones (a training step). */
+export type Output = Float32Array | NamedArrays;
+
+/**
+ * Each named array against the reference's array of that name, each with its own tolerance: a weight
+ * gradient sums over every output position and dwarfs the input gradient, so one tolerance for the lot
+ * would hide a wrong input gradient. The result is the worst part (by error over tolerance), named in `note`.
+ */
+export function checkNamed(output: NamedArrays, reference: NamedArrays): Check {
+  let worst: Check | undefined;
+  let worstName = '';
+  for (const [name, ref] of Object.entries(reference)) {
+    const part = output[name];
+    if (part === undefined) return { maxAbsErr: Infinity, tolerance: 0, ok: false, note: `no ${name} in the output` };
+    const check = checkOutput(part, ref);
+    if (worst === undefined || !(check.maxAbsErr / check.tolerance <= worst.maxAbsErr / worst.tolerance)) {
+      worst = check;
+      worstName = name;
+    }
+  }
+  if (worst === undefined) return { maxAbsErr: Infinity, tolerance: 0, ok: false, note: 'the reference has no outputs' };
+  return worst.ok ? worst : { ...worst, note: `${worstName}${worst.note === undefined ? '' : `: ${worst.note}`}` };
+}
+
+/** Either kind of output against the reference's output of the same kind. */
+export function checkAny(output: Output, reference: Output): Check {
+  if (output instanceof Float32Array && reference instanceof Float32Array) return checkOutput(output, reference);
+  if (!(output instanceof Float32Array) && !(reference instanceof Float32Array)) return checkNamed(output, reference);
+  return { maxAbsErr: Infinity, tolerance: 0, ok: false, note: 'one output is a single array, the other named arrays' };
+}

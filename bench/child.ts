@@ -3,23 +3,40 @@
  * times and reports to the parent (run.ts) over IPC. Outputs go back as Float32Arrays (the parent forks
  * with 'advanced' serialisation) so the parent can check them against convkit's.
  */
-import { openContender, type ContenderSpec } from './contender.js';
-import { FULL_TIMING, QUICK_TIMING, timeCalls, type Timing } from './timing.js';
-import { workloadById, workloadData } from './workloads.js';
+import type { Output } from './check.js';
+import { NotApplicable, openContender, type Contender, type ContenderSpec, type Prepared } from './contender.js';
+import { FULL_TIMING, invoke, QUICK_TIMING, timeCalls, type TimedResult, type Timing, type TimingOptions } from './timing.js';
+import { gradOutputData, macs, workloadById, workloadData, type Workload } from './workloads.js';
 
 export interface ChildRequest {
   readonly spec: ContenderSpec;
   readonly workloads: readonly string[];
   readonly quick: boolean;
+  /** One call per workload, not timed: the oracle every output is checked against (convkit's reference backend is slow). */
+  readonly untimed?: boolean;
+  /**
+   * Skip a workload whose call would take longer than this (ms), projected from the MACs and this
+   * process's best rate so far (so a library is only skipped where even its best pace is too slow:
+   * tfjs's plain-JS gradients run at 0.03 GFLOP/s, and would take minutes a call on the large layers).
+   */
+  readonly capMs?: number;
 }
 
 export type ChildMessage =
-  | { type: 'result'; workload: string; timing: Timing; output: Float32Array; emulated?: string; threads?: number }
+  | {
+    type: 'result'; workload: string; timing?: Timing; output: Output; emulated?: string; threads?: number;
+    /** The library's backend that ran it, where it picks one per workload. */
+    backend?: string;
+  }
   | { type: 'error'; workload: string | null; message: string }
+  /** The library cannot run this workload (a documented limit, not a failure). */
+  | { type: 'na'; workload: string; message: string }
+  /** Not run: the call was projected to take `projectedMs`, over the request's cap. */
+  | { type: 'skipped'; workload: string; projectedMs: number; message: string }
   /** Last message: the CPU time this process used, all its threads included (to tell other load on the machine apart). */
   | { type: 'done'; cpuMs: number };
 
-function send(message: ChildMessage): Promise<void> {
+export function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => {
     if (process.send === undefined) throw new Error('bench/child.ts runs only as a child of bench/run.ts');
     process.send(message, undefined, {}, (err) => (err ? reject(err) : resolve()));
@@ -28,6 +45,21 @@ function send(message: ChildMessage): Promise<void> {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function prepare(contender: Contender, spec: ContenderSpec, workload: Workload): Promise<Prepared<Output>> {
+  const data = workloadData(workload);
+  if (spec.pass === 'step') {
+    if (contender.prepareStep === undefined) throw new Error(`${spec.kind} has no training step here`);
+    return contender.prepareStep(workload, data, gradOutputData(workload));
+  }
+  if (contender.prepare === undefined) throw new Error(`${spec.kind} has no forward pass here`);
+  return contender.prepare(workload, data) as Promise<Prepared<Output>>;
+}
+
+async function run(prepared: Prepared<Output>, options: TimingOptions, warmupMinCalls: number, untimed: boolean): Promise<Partial<TimedResult<Output>>> {
+  if (untimed) return { output: await invoke(prepared.call) };
+  return prepared.timed ? prepared.timed(options, warmupMinCalls) : timeCalls(prepared.call, options, warmupMinCalls);
 }
 
 async function main(): Promise<void> {
@@ -40,17 +72,29 @@ async function main(): Promise<void> {
     await send({ type: 'error', workload: null, message: errorText(err) });
     return;
   }
+  const warmupMinCalls = Math.max(options.warmupMinCalls, contender.warmupMinCalls ?? 0);
+  let bestMsPerMac: { value: number; workload: string } | undefined;
   for (const id of request.workloads) {
     try {
       const workload = workloadById(id);
-      const prepared = await contender.prepare(workload, workloadData(workload));
-      const { timing, output } = await timeCalls(prepared.call, options, Math.max(options.warmupMinCalls, contender.warmupMinCalls ?? 0));
+      const projectedMs = bestMsPerMac === undefined ? 0 : macs(workload) * bestMsPerMac.value;
+      if (request.capMs !== undefined && projectedMs > request.capMs) {
+        const message = `not run: ~${(projectedMs / 1000).toPrecision(2)} s a call at its best pace so far (${bestMsPerMac?.workload}'s), over the cap of ${request.capMs / 1000} s`;
+        await send({ type: 'skipped', workload: id, projectedMs, message });
+        continue;
+      }
+      const prepared = await prepare(contender, request.spec, workload);
+      const { timing, output } = await run(prepared, options, warmupMinCalls, request.untimed ?? false);
+      const msPerMac = timing === undefined ? undefined : timing.medianMs / Math.max(1, macs(workload));
+      if (msPerMac !== undefined && (bestMsPerMac === undefined || msPerMac < bestMsPerMac.value)) bestMsPerMac = { value: msPerMac, workload: id };
+      if (output === undefined) throw new Error('no output');
       const nchw = prepared.toNCHW ? prepared.toNCHW(output) : output;
       await prepared.dispose?.();
       const threads = contender.effectiveThreads?.();
-      await send({ type: 'result', workload: id, timing, output: nchw, emulated: prepared.emulated, threads });
+      await send({ type: 'result', workload: id, timing, output: nchw, emulated: prepared.emulated, threads, backend: prepared.backend });
     } catch (err) {
-      await send({ type: 'error', workload: id, message: errorText(err) });
+      if (err instanceof NotApplicable) await send({ type: 'na', workload: id, message: err.message });
+      else await send({ type: 'error', workload: id, message: errorText(err) });
     }
   }
   const cpu = process.cpuUsage();

@@ -1,6 +1,7 @@
 /** The machine and library versions, printed above the table and stored in the JSON: figures mean little without them. */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { measurePeak } from './peak.js';
 
 export const PEER_PACKAGES = ['onnxruntime-web', 'onnxruntime-node', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'] as const;
 
@@ -50,4 +51,15 @@ export function formatMachine(m: MachineInfo): string {
     `Node ${m.node} on ${m.platform}`,
     `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ].join('\n');
+}
+
+/**
+ * The machine, and its WebAssembly f32x4 limit measured now, as printed above a table (both benches):
+ * GFLOP/s mean little without them.
+ */
+export async function describeHost(): Promise<{ machine: MachineInfo; peak: number; text: string }> {
+  const machine = machineInfo();
+  const peak = await measurePeak();
+  const text = `${formatMachine(machine)}\nWebAssembly f32x4 mul+add limit, one core, measured now (bench/peak.ts): ${peak.toFixed(1)} GFLOP/s`;
+  return { machine, peak, text };
 }

@@ -5,8 +5,11 @@
  * does not).
  */
 
-/** One inference; may be async (onnxruntime's `run` is). Returns the output as the peer lays it out. */
-export type Call = () => Float32Array | Promise<Float32Array>;
+/**
+ * One inference (or, in the backward bench, one training step); may be async (onnxruntime's `run` is).
+ * Returns the output as the peer lays it out: one array, or several named ones (a step's gradients).
+ */
+export type Call<T = Float32Array> = () => T | Promise<T>;
 
 export interface TimingOptions {
   /**
@@ -47,13 +50,13 @@ export interface Timing {
   readonly warmupCalls: number;
 }
 
-export interface TimedResult {
+export interface TimedResult<T = Float32Array> {
   readonly timing: Timing;
   /** The output of the last timed call: what gets checked is what got timed. */
-  readonly output: Float32Array;
+  readonly output: T;
 }
 
-async function invoke(call: Call): Promise<Float32Array> {
+export async function invoke<T>(call: Call<T>): Promise<T> {
   const out = call();
   // Synchronous contenders are not charged an extra await per call.
   return out instanceof Promise ? await out : out;
@@ -65,7 +68,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export async function timeCalls(call: Call, options: TimingOptions, warmupMinCalls = options.warmupMinCalls): Promise<TimedResult> {
+export async function timeCalls<T>(call: Call<T>, options: TimingOptions, warmupMinCalls = options.warmupMinCalls): Promise<TimedResult<T>> {
   let output = await invoke(call);
   let warmupCalls = 1;
   const warmupStart = performance.now();

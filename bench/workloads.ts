@@ -183,3 +183,13 @@ export function workloadData(workload: Workload): WorkloadData {
   });
   return { input, params };
 }
+
+/**
+ * dL/dy for the backward bench: uniform in [-1, 1), the final output's shape, from its own seed (so the
+ * forward data stays as it was). Random, not ones: a constant gradient would let a wrong index through.
+ */
+export function gradOutputData(workload: Workload): Float32Array {
+  const next = generator(seedOf(`${workload.id}:grad`));
+  const [n, c, h, w] = outputShape(workload);
+  return uniform(n * c * h * w, 1, next);
+}

@@ -48,81 +48,88 @@ export function nhwcToNchw(data: Float32Array, [n, c, h, w]: Shape4): Float32Arr
 }
 
 /**
- * PyTorch weight (C_out, C_in/groups, kH, kW) -> HWIO filters, one per group: [kH, kW, C_in/g, C_out/g].
- * For depthwise (groups == C_in) tfjs wants [kH, kW, C_in, multiplier] instead, built by `depthwiseFilter`.
+ * Where each element of one group's tfjs filter comes from in the PyTorch weight (C_out, C_in/groups,
+ * kH, kW): `out[d] = weight[index[d]]`, and backwards for gradients. The filter is HWIO
+ * [kH, kW, C_in/g, C_out/g]; for depthwise (groups == C_in, one "group" here) tfjs wants
+ * [kH, kW, C_in, multiplier], and PyTorch's output channel c*m + j of input channel c is tfjs's
+ * [y][x][c][j]: the same order.
  */
-function groupFilter(weight: Float32Array, layer: ConvLayer, group: number): Float32Array {
-  const cInG = layer.cIn / layer.groups;
-  const cOutG = layer.cOut / layer.groups;
+export function filterIndex(layer: ConvLayer, group: number): Int32Array {
   const { kH, kW } = layer;
-  const out = new Float32Array(kH * kW * cInG * cOutG);
+  const depthwise = layer.groups === layer.cIn && layer.groups > 1;
+  // Depthwise: the whole layer as one filter of C_in "input channels" with m outputs each.
+  const cInG = depthwise ? layer.cIn : layer.cIn / layer.groups;
+  const cOutG = depthwise ? layer.cOut / layer.cIn : layer.cOut / layer.groups;
+  const index = new Int32Array(kH * kW * cInG * cOutG);
   for (let o = 0; o < cOutG; o++) {
     for (let i = 0; i < cInG; i++) {
+      // PyTorch's output channel and its input-channel slot within the group.
+      const [co, ci] = depthwise ? [i * cOutG + o, 0] : [group * cOutG + o, i];
+      const cInPerGroup = layer.cIn / layer.groups;
       for (let y = 0; y < kH; y++) {
-        for (let x = 0; x < kW; x++) {
-          const src = (((group * cOutG + o) * cInG + i) * kH + y) * kW + x;
-          out[((y * kW + x) * cInG + i) * cOutG + o] = weight[src];
-        }
+        for (let x = 0; x < kW; x++) index[((y * kW + x) * cInG + i) * cOutG + o] = ((co * cInPerGroup + ci) * kH + y) * kW + x;
       }
     }
   }
-  return out;
+  return index;
 }
 
-/** PyTorch output channel c*m + j of input channel c is tfjs depthwise filter [y][x][c][j]: the same order. */
-function depthwiseFilter(weight: Float32Array, layer: ConvLayer): Float32Array {
-  const m = layer.cOut / layer.cIn;
-  const { kH, kW } = layer;
-  const out = new Float32Array(kH * kW * layer.cIn * m);
-  for (let c = 0; c < layer.cIn; c++) {
-    for (let j = 0; j < m; j++) {
-      for (let y = 0; y < kH; y++) {
-        for (let x = 0; x < kW; x++) out[((y * kW + x) * layer.cIn + c) * m + j] = weight[((c * m + j) * kH + y) * kW + x];
-      }
-    }
-  }
+function gather(source: Float32Array, index: Int32Array): Float32Array {
+  const out = new Float32Array(index.length);
+  for (let d = 0; d < index.length; d++) out[d] = source[index[d]];
   return out;
 }
 
 type Layer4 = (x: TF.Tensor4D) => TF.Tensor4D;
 
+/** How a PyTorch layer is built from tfjs ops: one conv, one depthwise conv, or (other groups) split, a conv per group, concat. */
+export type LayerForm = 'conv' | 'depthwise' | 'grouped';
+
+export function layerForm(layer: ConvLayer): LayerForm {
+  if (layer.groups === 1) return 'conv';
+  return layer.groups === layer.cIn ? 'depthwise' : 'grouped';
+}
+
+export interface TfjsLayer {
+  readonly form: LayerForm;
+  /** [filter, bias] per tfjs filter (one, or one per group when emulated), in that order. */
+  readonly params: TF.Tensor[];
+  /** The layer over these params (the gradient bench passes its own, to differentiate by them). */
+  applyWith(x: TF.Tensor4D, params: readonly TF.Tensor[]): TF.Tensor4D;
+  readonly apply: Layer4;
+}
+
 /** One PyTorch layer as tfjs ops over NHWC tensors; weights become tfjs tensors here, once. */
-function tfjsLayer(tf: Tf, layer: ConvLayer, weight: Float32Array, bias: Float32Array): { apply: Layer4; emulated: boolean; tensors: TF.Tensor[] } {
+export function tfjsLayer(tf: Tf, layer: ConvLayer, weight: Float32Array, bias: Float32Array): TfjsLayer {
   const strides: [number, number] = [layer.strideH, layer.strideW];
   const dilations: [number, number] = [layer.dilationH, layer.dilationW];
   const pad: ExplicitPadding = [[0, 0], [layer.padH, layer.padH], [layer.padW, layer.padW], [0, 0]];
-  if (layer.groups === 1) {
-    const filter = tf.tensor4d(groupFilter(weight, layer, 0), [layer.kH, layer.kW, layer.cIn, layer.cOut]);
-    const b = tf.tensor1d(bias);
-    return { apply: (x) => tf.fused.conv2d({ x, filter, bias: b, strides, pad, dilations }), emulated: false, tensors: [filter, b] };
-  }
-  if (layer.groups === layer.cIn) {
-    const filter = tf.tensor4d(depthwiseFilter(weight, layer), [layer.kH, layer.kW, layer.cIn, layer.cOut / layer.cIn]);
-    const b = tf.tensor1d(bias);
+  const form = layerForm(layer);
+  const filters = form === 'grouped' ? layer.groups : 1;
+  const cOutF = layer.cOut / filters;
+  const shape: [number, number, number, number] = form === 'depthwise'
+    ? [layer.kH, layer.kW, layer.cIn, layer.cOut / layer.cIn]
+    : [layer.kH, layer.kW, layer.cIn / layer.groups, cOutF];
+  const params = Array.from({ length: filters }, (_, g) => [
+    tf.tensor4d(gather(weight, filterIndex(layer, g)), shape),
+    tf.tensor1d(bias.subarray(g * cOutF, (g + 1) * cOutF)),
+  ]).flat();
+  let applyWith: TfjsLayer['applyWith'];
+  if (form === 'conv') {
+    applyWith = (x, [filter, b]) => tf.fused.conv2d({ x, filter: filter as TF.Tensor4D, bias: b, strides, pad, dilations });
+  } else if (form === 'depthwise') {
     // fused.depthwiseConv2d's typings take only a number for padding: fine, every workload pads H and W alike.
     if (layer.padH !== layer.padW) throw new Error('tfjs depthwise path needs equal H and W padding');
     const padHW = layer.padH;
-    return {
-      apply: (x) => tf.fused.depthwiseConv2d({ x, filter, bias: b, strides, pad: padHW, dilations }),
-      emulated: false,
-      tensors: [filter, b],
+    applyWith = (x, [filter, b]) => tf.fused.depthwiseConv2d({ x, filter: filter as TF.Tensor4D, bias: b, strides, pad: padHW, dilations });
+  } else {
+    applyWith = (x, ps) => {
+      const xs = tf.split<TF.Tensor4D>(x, layer.groups, 3);
+      const ys = xs.map((xg, g) => tf.fused.conv2d({ x: xg, filter: ps[2 * g] as TF.Tensor4D, bias: ps[2 * g + 1], strides, pad, dilations }));
+      return tf.concat4d(ys, 3);
     };
   }
-  const cInG = layer.cIn / layer.groups;
-  const cOutG = layer.cOut / layer.groups;
-  const parts = Array.from({ length: layer.groups }, (_, g) => ({
-    filter: tf.tensor4d(groupFilter(weight, layer, g), [layer.kH, layer.kW, cInG, cOutG]),
-    bias: tf.tensor1d(bias.subarray(g * cOutG, (g + 1) * cOutG)),
-  }));
-  return {
-    apply: (x) => {
-      const xs = tf.split<TF.Tensor4D>(x, layer.groups, 3);
-      const ys = xs.map((xg, g) => tf.fused.conv2d({ x: xg, filter: parts[g].filter, bias: parts[g].bias, strides, pad, dilations }));
-      return tf.concat4d(ys, 3);
-    },
-    emulated: true,
-    tensors: parts.flatMap((p) => [p.filter, p.bias]),
-  };
+  return { form, params, applyWith, apply: (x) => applyWith(x, params) };
 }
 
 export async function openTfjsWasm(threads: number): Promise<Contender> {
@@ -147,9 +154,9 @@ export async function openTfjsWasm(threads: number): Promise<Contender> {
           return out;
         },
         toNCHW: (output) => nhwcToNchw(output, outShape),
-        emulated: layers.some((l) => l.emulated) ? 'groups by split/conv/concat' : undefined,
+        emulated: layers.some((l) => l.form === 'grouped') ? 'groups by split/conv/concat' : undefined,
         dispose: () => {
-          for (const layer of layers) tf.dispose(layer.tensors);
+          for (const layer of layers) tf.dispose(layer.params);
         },
       };
     },
