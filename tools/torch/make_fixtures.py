@@ -39,29 +39,32 @@ nn = torch.nn
 
 # ---------------------------------------------------------------------------
 # Small helpers: each seeds torch from the case id, then draws its tensors.
+# `backward` (caselib's CaseWriter._backward) also records gradients
+# (make_grad_fixtures.py).
 # ---------------------------------------------------------------------------
 
 
 def conv(w, group, case_id, x_shape, w_shape, bias=True, options=None, *,
-         bias_shape=None, omit_bias=False, expect=OK, note=None):
+         bias_shape=None, omit_bias=False, expect=OK, note=None, backward=None):
     seed_for(case_id)
     x = randn(*x_shape)
     weight = randn(*w_shape)
     b = None
     if bias:
         b = randn(*(bias_shape if bias_shape is not None else (w_shape[0],)))
-    w.conv2d(group, case_id, x, weight, b, options, omit_bias=omit_bias, expect=expect, note=note)
+    w.conv2d(group, case_id, x, weight, b, options, omit_bias=omit_bias, expect=expect, note=note,
+             backward=backward)
 
 
-def pad(w, group, case_id, x_shape, pads, mode=None, value=None, *, expect=OK, note=None):
+def pad(w, group, case_id, x_shape, pads, mode=None, value=None, *, expect=OK, note=None, backward=None):
     seed_for(case_id)
-    w.pad(group, case_id, randn(*x_shape), pads, mode, value, expect=expect, note=note)
+    w.pad(group, case_id, randn(*x_shape), pads, mode, value, expect=expect, note=note, backward=backward)
 
 
-def module(w, group, case_id, spec, x_shape, *, expect=OK, note=None):
+def module(w, group, case_id, spec, x_shape, *, expect=OK, note=None, backward=None):
     seed_for(case_id)
     x = randn(*x_shape)
-    w.module(group, case_id, spec, x, expect=expect, note=note)
+    w.module(group, case_id, spec, x, expect=expect, note=note, backward=backward)
 
 
 def module_cases(w, group, x_shape):
