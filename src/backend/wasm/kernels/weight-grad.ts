@@ -21,6 +21,8 @@ import { copyFloats, zeroFloats } from './plane';
 
 const MR: i32 = 4;
 const NR: i32 = 2;
+// A's panels that stay in L1 (half of it) while B's rows pass them.
+const CHUNK_BYTES: usize = 24 * 1024;
 
 // [sum of a's lanes, b's, c's, d's].
 // @ts-ignore: decorator
@@ -40,28 +42,26 @@ const NR: i32 = 2;
 }
 
 // gemm_nt_4x2_f32x4: C[r][j] += dot(A row r, B row j) for r < rows (at most 4) and j < cols (at most 2),
-// over `count` floats (a multiple of 4). A's rows are `aRow` bytes apart, B's `bRow`, C's `cRow`. Rows
-// and the column past `rows` and `cols` repeat the last one: computed, never stored.
-function gemm_nt_4x2_f32x4(a: usize, aRow: usize, rows: i32, b: usize, bRow: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
-  const a1 = a + <usize>min(1, rows - 1) * aRow;
-  const a2 = a + <usize>min(2, rows - 1) * aRow;
-  const a3 = a + <usize>min(3, rows - 1) * aRow;
-  const b1 = b + <usize>min(1, cols - 1) * bRow;
+// over `count` floats (a multiple of 4). A is a panel of 4 rows interleaved by vector ([vector][row][4]:
+// one pointer, constant offsets), B's rows are `bRow` bytes apart, C's `cRow`. The column past `cols`
+// repeats the last one: computed, never stored.
+function gemm_nt_4x2_f32x4(a: usize, rows: i32, b: usize, bRow: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
+  const b1 = cols > 1 ? bRow : 0;
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const end = <usize>count << 2;
-  for (let i: usize = 0; i < end; i += 16) {
-    const x0 = v128.load(b + i);
-    const x1 = v128.load(b1 + i);
-    let y = v128.load(a + i);
+  const end = b + (<usize>count << 2);
+  for (let pa = a, pb = b; pb < end; pa += 64, pb += 16) {
+    const x0 = v128.load(pb);
+    const x1 = v128.load(pb + b1);
+    let y = v128.load(pa);
     c00 = f32x4.add(c00, f32x4.mul(y, x0));
     c01 = f32x4.add(c01, f32x4.mul(y, x1));
-    y = v128.load(a1 + i);
+    y = v128.load(pa, 16);
     c10 = f32x4.add(c10, f32x4.mul(y, x0));
     c11 = f32x4.add(c11, f32x4.mul(y, x1));
-    y = v128.load(a2 + i);
+    y = v128.load(pa, 32);
     c20 = f32x4.add(c20, f32x4.mul(y, x0));
     c21 = f32x4.add(c21, f32x4.mul(y, x1));
-    y = v128.load(a3 + i);
+    y = v128.load(pa, 48);
     c30 = f32x4.add(c30, f32x4.mul(y, x0));
     c31 = f32x4.add(c31, f32x4.mul(y, x1));
   }
@@ -69,14 +69,42 @@ function gemm_nt_4x2_f32x4(a: usize, aRow: usize, rows: i32, b: usize, bRow: usi
   if (cols > 1) addColumn(c + 4, cRow, rows, laneSums(c01, c11, c21, c31));
 }
 
-// C[m][k] += dot(A row m, B row k) for m < rows, k < cols: B's rows (`bRow` bytes apart) are read
-// once each from L1 while every 4 rows of A pass them.
-function gemmBlock(a: usize, aRow: usize, rows: i32, b: usize, bRow: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
-  for (let k = 0; k < cols; k += NR) {
-    const bk = b + <usize>k * bRow;
-    const ck = c + (<usize>k << 2);
-    for (let m = 0; m < rows; m += MR) {
-      gemm_nt_4x2_f32x4(a + <usize>m * aRow, aRow, min(MR, rows - m), bk, bRow, min(NR, cols - k), count, ck + <usize>m * cRow, cRow);
+// C[m][k] += dot(A row m, B row k) for m < rows, k < cols, A packed in panels of 4 rows (`panelBytes`
+// apart). The panels are taken CHUNK_BYTES at a time, which stay in L1 while each pair of B's rows
+// (`bRow` bytes apart) passes them, and B's pair stays in L1 while the chunk's panels pass it.
+function gemmBlock(a: usize, panelBytes: usize, rows: i32, b: usize, bRow: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
+  const chunk = max(MR, <i32>(CHUNK_BYTES / panelBytes) * MR);
+  for (let m0 = 0; m0 < rows; m0 += chunk) {
+    const m1 = min(rows, m0 + chunk);
+    for (let k = 0; k < cols; k += NR) {
+      const bk = b + <usize>k * bRow;
+      const ck = c + (<usize>k << 2);
+      for (let m = m0; m < m1; m += MR) {
+        gemm_nt_4x2_f32x4(a + <usize>(m / MR) * panelBytes, min(MR, rows - m), bk, bRow, min(NR, cols - k), count, ck + <usize>m * cRow, cRow);
+      }
+    }
+  }
+}
+
+// dY's `rows` rows (`rowBytes` apart) over `count` positions, packed at `a` in panels of 4 rows
+// interleaved by vector, `padded` positions each (zeros past `count`, and in the rows past `rows`).
+function packRows(a: usize, dy: usize, rowBytes: usize, rows: i32, count: i32, padded: i32): void {
+  const full = count & ~3;
+  const zero = f32x4.splat(0);
+  for (let m = 0; m < rows; m += MR) {
+    const panel = a + <usize>(m / MR) * <usize>(padded << 4);
+    for (let r = 0; r < MR; r++) {
+      const to = panel + (<usize>r << 4);
+      if (m + r >= rows) {
+        for (let j = 0; j < padded; j += 4) v128.store(to + (<usize>j << 4), zero);
+        continue;
+      }
+      const from = dy + <usize>(m + r) * rowBytes;
+      for (let j = 0; j < full; j += 4) v128.store(to + (<usize>j << 4), v128.load(from + (<usize>j << 2)));
+      if (full < count) {
+        v128.store(to + (<usize>full << 4), zero);
+        for (let j = full; j < count; j++) store<f32>(to + (<usize>full << 4) + (<usize>(j - full) << 2), load<f32>(from + (<usize>j << 2)));
+      }
     }
   }
 }
@@ -122,31 +150,27 @@ export function weightGradGemmTask(params: usize, task: i32, worker: i32): void 
     <usize>(g * m + m0) * cRow;
   for (let r = 0; r < rows; r++) zeroFloats(c + <usize>r * cRow, K);
   const workspace = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const a = workspace; // rows x tile floats of dY
+  const a = workspace; // dY's rows for the block's positions, in panels of 4
   const block = workspace + (<usize>(perBlock * tile) << 2); // KC x rowFloats floats of Col
-  const aRow = <usize>tile << 2;
   const inPlace = colIsInput(params);
   for (let p = p0; p < p1;) {
     const n = p / planeOut;
     const pos = p % planeOut;
     const count = min(tile, min(planeOut - pos, p1 - p));
     const padded = (count + 3) & ~3;
+    const panelBytes = <usize>padded << 4;
     const dy = <usize>P.param(params, P.GRAD_OUTPUT) + (<usize>((n * cOut + g * m + m0) * planeOut + pos) << 2);
-    for (let r = 0; r < rows; r++) {
-      const row = a + <usize>r * aRow;
-      copyFloats(row, dy + (<usize>(r * planeOut) << 2), count);
-      zeroFloats(row + (<usize>count << 2), padded - count);
-    }
+    packRows(a, dy, <usize>planeOut << 2, rows, count, padded);
     const input = <usize>P.param(params, P.INPUT) + (<usize>((n * cIn + g * cInG) * planeIn) << 2);
     // in place only for whole vectors: a partial one would read the next plane's values (NaN x 0 is NaN)
     if (inPlace && count == padded) {
-      gemmBlock(a, aRow, rows, input + (<usize>pos << 2), <usize>planeIn << 2, K, count, c, cRow);
+      gemmBlock(a, panelBytes, rows, input + (<usize>pos << 2), <usize>planeIn << 2, K, count, c, cRow);
     } else {
       for (let k0 = 0; k0 < K; k0 += KC) {
         const kc = min(KC, K - k0);
         im2colBlock(params, input, k0, kc, pos, count, block, rowFloats);
         for (let k = 0; k < kc; k++) zeroFloats(block + (<usize>(k * rowFloats + count) << 2), padded - count);
-        gemmBlock(a, aRow, rows, block, <usize>rowFloats << 2, kc, padded, c + (<usize>k0 << 2), cRow);
+        gemmBlock(a, panelBytes, rows, block, <usize>rowFloats << 2, kc, padded, c + (<usize>k0 << 2), cRow);
       }
     }
     p += count;
