@@ -11,6 +11,9 @@ i.e. `npm run test:torch`), which replays it with test/support/grad-cases.ts.
                    recorded
   grad_functional  F valid calls of torch.nn.grad.conv2d_input / conv2d_weight
   grad_invalid     I such calls with one rule broken, kept only where torch raises
+  grad_large       L convolutions of a real network's size (F.conv2d or nn.Conv2d,
+                   backpropagated): long sums, and the blocked and threaded paths of
+                   convkit's wasm kernels that the small draws do not reach
 
 Left out on purpose (torch 1.13 quirks, see test/fixtures/README.md): groups=0
 in torch.nn.grad kills the process (SIGFPE), so it is never drawn; rules torch
@@ -21,7 +24,7 @@ only where torch raises, like every invalid draw.
 Deterministic for a given seed.  Run:
 
     /usr/bin/python3 tools/torch/random_grad_cases.py --seed 1 --valid 1000 --functional 300 \\
-        --invalid 200 --out /tmp/cases      # writes /tmp/cases/random-grad-cases.{json,bin}
+        --invalid 200 --large 30 --out /tmp/cases   # writes /tmp/cases/random-grad-cases.{json,bin}
 """
 
 import argparse
@@ -35,6 +38,44 @@ from caselib import DROP_UNLESS_ERROR, OK, CaseWriter, randn, torch  # noqa: E40
 from random_cases import draw_conv2d, draw_valid, execute, out_size, pair  # noqa: E402
 
 FUNCTIONS = ["conv2d_input", "conv2d_weight"]
+
+
+MAX_LARGE_MACS = 20_000_000  # per pass; convkit's reference backend runs each case's three
+
+
+def draw_large(rng):
+    """A plain, grouped or depthwise layer with 8-48 channels per group on 10-40 pixel images, batch 1-4,
+    as F.conv2d or as nn.Conv2d in any padding mode."""
+    while True:
+        kind = rng.choice(["plain", "grouped", "depthwise"])
+        if kind == "plain":
+            groups, cin, cout = 1, rng.randint(8, 48), rng.randint(8, 48)
+        elif kind == "grouped":
+            groups = rng.choice([2, 4])
+            cin, cout = groups * rng.randint(8, 24), groups * rng.randint(8, 24)
+        else:
+            groups = cin = rng.randint(8, 48)
+            cout = cin * rng.randint(1, 2)
+        k = rng.choice([1, 3, 3, 3, 5, 7])
+        stride, dilation = rng.choice([1, 1, 2]), rng.choice([1, 1, 1, 2])
+        padding = "same" if stride == 1 and rng.random() < 0.3 else rng.choice([0, dilation * (k // 2)])
+        span = dilation * (k - 1) + 1
+        h, w = rng.randint(max(10, span), 40), rng.randint(max(10, span), 40)
+        n = rng.randint(1, 4)
+        geometry = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        out_h = out_w = None
+        if padding != "same":
+            out_h, out_w = ((size + 2 * padding - span) // stride + 1 for size in (h, w))
+        macs = n * cout * (cin // groups) * k * k * (out_h or h) * (out_w or w)
+        if macs <= MAX_LARGE_MACS:
+            break
+    if rng.random() < 0.5:
+        return {"kind": "conv2d", "x": (n, cin, h, w), "w": (cout, cin // groups, k, k),
+                "b": rng.choice([(cout,), "null"]), "options": geometry}
+    mode = rng.choice(["zeros", "reflect", "replicate", "circular"])
+    spec = {"type": "Conv2d", "inChannels": cin, "outChannels": cout, "kernelSize": k,
+            "options": dict(geometry, paddingMode=mode, bias=rng.random() < 0.7)}
+    return {"kind": "module", "spec": spec, "x": (n, cin, h, w)}
 
 
 def draw_backward(rng):
@@ -231,6 +272,7 @@ def main():
     parser.add_argument("--valid", type=int, default=1000)
     parser.add_argument("--functional", type=int, default=300)
     parser.add_argument("--invalid", type=int, default=200)
+    parser.add_argument("--large", type=int, default=30)
     parser.add_argument("--out", required=True, help="directory for random-grad-cases.{json,bin}")
     args = parser.parse_args()
 
@@ -240,6 +282,7 @@ def main():
     writer.group("grad_valid", "random valid configurations, backpropagated: every leaf's gradient")
     writer.group("grad_functional", "random valid torch.nn.grad.conv2d_input / conv2d_weight calls")
     writer.group("grad_invalid", "random torch.nn.grad calls with one rule broken, kept where torch raises")
+    writer.group("grad_large", "random convolutions of a real network's size, backpropagated")
 
     valid_raised = 0
     for i in range(args.valid):
@@ -263,9 +306,13 @@ def main():
                                   expect=DROP_UNLESS_ERROR, note=f"perturbation: {rule}")
         kept += case is not None
 
+    for i in range(args.large):
+        execute(writer, "grad_large", f"grad_large/{i}", draw_large(rng), expect=OK, backward=draw_backward(rng))
+
     writer.write(args.out, "random-grad-cases")
     print(f"seed {args.seed}: {args.valid} valid backward ({valid_raised} raised in torch), "
-          f"{args.functional} functional, {args.invalid} invalid (from {tries} perturbed draws)")
+          f"{args.functional} functional, {args.invalid} invalid (from {tries} perturbed draws), "
+          f"{args.large} large")
 
 
 if __name__ == "__main__":
