@@ -38,9 +38,9 @@ from caselib import DROP_UNLESS_ERROR, OK, CaseWriter, randn, torch  # noqa: E40
 from random_cases import draw_conv2d, draw_valid, execute, out_size, pair  # noqa: E402
 
 FUNCTIONS = ["conv2d_input", "conv2d_weight"]
-
-
-MAX_LARGE_MACS = 20_000_000  # per pass; convkit's reference backend runs each case's three
+# MACs of a large draw's forward: each case also runs two gradients of that size on every backend
+# config, the reference backend's in plain loops (about a second per case there)
+MAX_LARGE_MACS = 20_000_000
 
 
 def draw_large(rng):
