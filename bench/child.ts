@@ -4,7 +4,7 @@
  * with 'advanced' serialisation) so the parent can check them against convkit's.
  */
 import type { Output } from './check.js';
-import { NotApplicable, openContender, type Contender, type ContenderSpec, type Prepared } from './contender.js';
+import { openContender, type Contender, type ContenderSpec, type Prepared } from './contender.js';
 import { FULL_TIMING, invoke, QUICK_TIMING, timeCalls, type TimedResult, type Timing, type TimingOptions } from './timing.js';
 import { gradOutputData, macs, workloadById, workloadData, type Workload } from './workloads.js';
 
@@ -77,6 +77,11 @@ async function main(): Promise<void> {
   for (const id of request.workloads) {
     try {
       const workload = workloadById(id);
+      const na = contender.notApplicable?.(workload, request.spec.pass ?? 'forward');
+      if (na !== undefined) {
+        await send({ type: 'na', workload: id, message: na });
+        continue;
+      }
       const projectedMs = bestMsPerMac === undefined ? 0 : macs(workload) * bestMsPerMac.value;
       if (request.capMs !== undefined && projectedMs > request.capMs) {
         const message = `not run: ~${(projectedMs / 1000).toPrecision(2)} s a call at its best pace so far (${bestMsPerMac?.workload}'s), over the cap of ${request.capMs / 1000} s`;
@@ -93,8 +98,7 @@ async function main(): Promise<void> {
       const threads = contender.effectiveThreads?.();
       await send({ type: 'result', workload: id, timing, output: nchw, emulated: prepared.emulated, threads, backend: prepared.backend });
     } catch (err) {
-      if (err instanceof NotApplicable) await send({ type: 'na', workload: id, message: err.message });
-      else await send({ type: 'error', workload: id, message: errorText(err) });
+      await send({ type: 'error', workload: id, message: errorText(err) });
     }
   }
   const cpu = process.cpuUsage();

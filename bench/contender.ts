@@ -49,17 +49,13 @@ export interface Contender {
    */
   effectiveThreads?(): number;
   prepare?(workload: Workload, data: WorkloadData): Promise<Prepared>;
+  /** Why this library cannot run `workload`'s `pass` at all, if it cannot: asked first, so that such a cell says n/a, never skipped. */
+  notApplicable?(workload: Workload, pass: Pass): string | undefined;
   /**
    * One training step: forward, then backward from `gradOutput` (dL/dy, the final output's shape), to
    * the gradients of the input and of every layer's weight and bias, and the output (`STEP_NAMES`).
-   * Throws `NotApplicable` where the library cannot differentiate the workload.
    */
   prepareStep?(workload: Workload, data: WorkloadData, gradOutput: Float32Array): Promise<Prepared<NamedArrays>>;
-}
-
-/** Thrown where a library cannot run a workload at all (tfjs: no gradients of dilated convolutions): the cell says n/a, not ERROR. */
-export class NotApplicable extends Error {
-  override name = 'NotApplicable';
 }
 
 /**

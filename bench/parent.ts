@@ -131,8 +131,8 @@ export interface Rounds {
   readonly workloads: readonly Workload[];
   readonly quick: boolean;
   readonly repeat: number;
-  /** See ChildRequest.capMs (timed contenders only). */
-  readonly capMs?: number;
+  /** ChildRequest.capMs for each timed configuration (undefined: no cap). */
+  readonly capMs?: (spec: ContenderSpec) => number | undefined;
   /** What `spec`'s output is checked against, given the reference's (default: the reference's output itself). */
   readonly expected?: (spec: ContenderSpec, reference: Output) => Output | undefined;
 }
@@ -160,7 +160,7 @@ export async function runRounds(rounds: Rounds): Promise<Collected> {
       const untimed = spec === reference && rounds.untimedReference === true;
       const what = untimed ? ' (the reference: one untimed call each)' : rounds.repeat > 1 ? ` (round ${round}/${rounds.repeat})` : '';
       process.stderr.write(`${contenderLabel(spec)}${what}:\n`);
-      const capMs = untimed ? undefined : rounds.capMs;
+      const capMs = untimed ? undefined : rounds.capMs?.(spec);
       const run = await runChild({ spec, workloads: rounds.workloads.map((w) => w.id), quick: rounds.quick, untimed, capMs });
       const load = otherLoad.get(id);
       otherLoad.set(id, run.otherLoad === null ? (load ?? null) : Math.max(load ?? 0, run.otherLoad));

@@ -42,7 +42,7 @@ export interface Cli {
   readonly repeat: number;
   readonly json: string;
   readonly skipMemory: boolean;
-  /** Backward bench: a contender's workload projected to take longer than this a call is skipped (ChildRequest.capMs); 0: none. */
+  /** Backward bench: a tfjs workload projected to take longer than this a call is skipped (ChildRequest.capMs); 0: none. */
   readonly capS: number;
 }
 

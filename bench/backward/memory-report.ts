@@ -1,5 +1,6 @@
 /** The parent's side of the memory check (memory.ts): runs it in its own process and prints what it saw. */
 import { forkBench } from '../parent.js';
+import { markdownTable } from '../report.js';
 import type { MemoryReport, MemoryRequest } from './memory.js';
 
 /** Growth over the steps (heap plus array buffers, after GC) under this is flat: a leaked step would add its 16 KiB input, 16 MiB per 1,000. */
@@ -25,9 +26,9 @@ export function formatMemory(report: MemoryReport): string {
   const head = `Memory: ${report.steps.toLocaleString('en-US')} training steps (forward, backward, graph dropped) of ${report.layer} on (${report.input.join(',')}), ` +
     `convkit ${report.backend} ${report.threads}T, after ${report.warmupSteps} warm-up steps; memory after a full GC (MiB):`;
   if (report.error !== undefined) return `${head}\nERROR: ${report.error}`;
-  const rows = report.samples.map((s) => `| ${String(s.step).padStart(5)} | ${s.rssMiB.toFixed(1).padStart(7)} | ${s.heapUsedMiB.toFixed(2).padStart(9)} | ${s.arrayBuffersMiB.toFixed(2).padStart(13)} |`);
+  const rows = report.samples.map((s) => [String(s.step), s.rssMiB.toFixed(1), s.heapUsedMiB.toFixed(2), s.arrayBuffersMiB.toFixed(2)]);
   const growth = growthMiB(report);
   const verdict = growth === undefined ? 'no verdict (too few samples)'
     : `heap + array buffers ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} MiB over the steps: ${Math.abs(growth) < FLAT_MIB ? 'flat' : 'GROWING'} (flat: under ${FLAT_MIB} MiB)`;
-  return [head, '| steps |  RSS | heap used | array buffers |', '|------:|-----:|----------:|--------------:|', ...rows, verdict].join('\n');
+  return [head, markdownTable(['steps', 'RSS', 'heap used', 'array buffers'], rows), verdict].join('\n');
 }

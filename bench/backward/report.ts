@@ -4,6 +4,7 @@
  * convkit's time over theirs, and how fast convkit's backward runs beside its forward.
  */
 import { contenderId, contenderLabel, type ContenderSpec } from '../contender.js';
+import { describeTorch, isReferenceBlas, type TorchInfo } from './torch-info.js';
 import { algorithms, cellText, fmtMacs, issueLines, loadWarning, markdownTable, usable, type BenchResults } from '../report.js';
 
 function cellOf(results: BenchResults, spec: ContenderSpec | undefined, workload: string) {
@@ -74,7 +75,7 @@ export function formatBackwardTable(results: BenchResults, columns: Columns): st
 export interface LegendExtras {
   /** tfjs backend -> gradient kernel -> registered. */
   readonly tfjsKernels?: Record<string, Record<string, boolean>>;
-  readonly torchVersion?: string;
+  readonly torch?: TorchInfo;
   readonly capS?: number;
 }
 
@@ -91,7 +92,16 @@ export function formatBackwardLegend(results: BenchResults, extras: LegendExtras
     'gradient, each within 1e-4 * max(1, its max |ref|); WRONG cells are excluded from ratios (a WRONG PyTorch cell means',
     "convkit's reference and PyTorch disagree).",
   ];
-  if (extras.torchVersion !== undefined) lines.push(`PyTorch ${extras.torchVersion} (torch.set_num_threads 1 and 2); grads set to None before each step.`);
+  if (extras.torch !== undefined) {
+    lines.push(`${describeTorch(extras.torch)}; torch.set_num_threads 1 and 2; grads set to None before each step.`);
+    if (isReferenceBlas(extras.torch)) {
+      lines.push(
+        "PyTorch's paths that call BLAS run on netlib's unblocked reference GEMM here, a few GFLOP/s: 1x1 convolutions on one thread",
+        '(PyTorch 1.13 sends them to its GEMM path, not oneDNN, for batches under 16 and one thread: W1, W7, W4\'s pointwise half), and',
+        'parts of the backward. With OpenBLAS (Debian: libopenblas0-pthread takes over libblas.so.3) those cells would be faster (not measured here).',
+      );
+    }
+  }
   if (extras.tfjsKernels !== undefined) {
     const lacks = Object.entries(extras.tfjsKernels).map(([backend, kernels]) => {
       const missing = Object.entries(kernels).filter(([, has]) => !has).map(([name]) => name);
@@ -106,7 +116,7 @@ export function formatBackwardLegend(results: BenchResults, extras: LegendExtras
     .map((w) => `${w.id} ~${((cellOf(results, spec, w.id)?.skipped?.projectedMs ?? 0) / 1000).toPrecision(2)} s`)
     .map((text, i) => (i === 0 ? `${contenderLabel(spec)}: ${text}` : text)));
   if (skipped.length > 0) {
-    lines.push(`skipped: not run, as a call was projected (MACs at the contender's best pace so far in the run) to take over the cap of ${extras.capS ?? '?'} s (--cap-s; 0 runs all): ${skipped.join(', ')}.`);
+    lines.push(`skipped: not run, as a call was projected (its MACs at tfjs's best pace so far in the run) to take over the cap of ${extras.capS ?? '?'} s (--cap-s; 0 runs all): ${skipped.join(', ')}.`);
   }
   const emulated = results.workloads.some((w) => results.specs.some((s) => cellOf(results, s, w.id)?.emulated !== undefined));
   if (emulated) lines.push('* emulated: tfjs has no groups, so the layer is split into groups, one conv each, then concatenated.');

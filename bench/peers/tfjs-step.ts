@@ -4,25 +4,32 @@
  * NHWC data, HWIO filters, fused bias, groups emulated by split/conv/concat).
  *
  * tfjs has no fallback between backends: a kernel the active backend lacks is an error. So each workload
- * runs on the first backend, in `BACKENDS` order (fastest first), that registers every gradient kernel it
- * needs and runs the step; `tfjsKernelTable` says which are there. tfjs's convolution gradients refuse
+ * runs on the first backend, in `BACKENDS` order (fastest first), that registers every kernel its step
+ * needs; `tfjsKernelTable` says which gradient kernels are there. tfjs's convolution gradients refuse
  * dilation > 1 (conv2d and depthwise alike), so dilated workloads are n/a.
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import type { NamedArrays } from '../check.js';
-import { NotApplicable, STEP_NAMES, type Contender, type Prepared } from '../contender.js';
+import { STEP_NAMES, type Contender, type Prepared } from '../contender.js';
 import { outputShape, shapesThrough, type ConvLayer, type Workload, type WorkloadData } from '../workloads.js';
-import { filterIndex, layerForm, nchwToNhwc, nhwcToNchw, tfjsLayer, type TfjsLayer } from './tfjs.js';
+import { filterIndex, layerForm, nchwToNhwc, nhwcToNchw, tfjsLayer, type LayerForm, type TfjsLayer } from './tfjs.js';
 
 type Tf = typeof TF;
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 
-/** The kernels a layer's gradients need beyond its forward pass, by how tfjs builds the layer. */
+/** The gradient kernels of the convolutions, by how tfjs builds the layer (the legend lists these). */
 export const GRADIENT_KERNELS = {
   conv: ['Conv2DBackpropInput', 'Conv2DBackpropFilter'],
   depthwise: ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
 } as const;
+
+/** Every kernel a step runs, by layer form: the forward's, the gradients', the bias gradient's sum, the emulated groups' split and concat. */
+const STEP_KERNELS: Record<LayerForm, readonly string[]> = {
+  conv: ['FusedConv2D', ...GRADIENT_KERNELS.conv, 'Sum', 'Reshape'],
+  depthwise: ['FusedDepthwiseConv2D', ...GRADIENT_KERNELS.depthwise, 'Sum', 'Reshape'],
+  grouped: ['FusedConv2D', ...GRADIENT_KERNELS.conv, 'Sum', 'Reshape', 'SplitV', 'Concat'],
+};
 
 /**
  * tfjs-core alone registers no op gradients: the @tensorflow/tfjs package does, on import, and a tfjs
@@ -71,7 +78,7 @@ export async function tfjsKernelTable(): Promise<Record<string, Record<string, b
 }
 
 function missingKernels(tf: Tf, backend: string, layers: readonly ConvLayer[]): string[] {
-  const needed = new Set(layers.flatMap((l) => GRADIENT_KERNELS[layerForm(l) === 'depthwise' ? 'depthwise' : 'conv']));
+  const needed = new Set(layers.flatMap((l) => STEP_KERNELS[layerForm(l)]));
   return [...needed].filter((name) => tf.getKernel(name, backend) === undefined);
 }
 
@@ -102,32 +109,24 @@ export async function openTfjsStep(threads: number): Promise<Contender> {
   if (threads !== 1) throw new Error('tfjs runs on one thread under Node (wasm: its threaded build is browser-only; cpu: plain JS)');
   const tf = await loadTf();
   return {
+    notApplicable: (workload) => (workload.layers.some((l) => l.dilationH > 1 || l.dilationW > 1)
+      ? 'tfjs computes no gradients of dilated convolutions (its conv2d and depthwise gradients assert dilation 1)'
+      : undefined),
     async prepareStep(workload: Workload, data: WorkloadData, gradOutput: Float32Array): Promise<Prepared<NamedArrays>> {
-      if (workload.layers.some((l) => l.dilationH > 1 || l.dilationW > 1)) {
-        throw new NotApplicable('tfjs computes no gradients of dilated convolutions (its conv2d and depthwise gradients assert dilation 1)');
-      }
-      const skipped: string[] = [];
+      const refused: string[] = [];
       for (const backend of BACKENDS) {
         const missing = missingKernels(tf, backend, workload.layers);
         if (missing.length > 0) {
-          skipped.push(`${backend} lacks ${missing.join(', ')}`);
+          refused.push(`${backend} lacks ${missing.join(', ')}`);
           continue;
         }
-        if (!(await tf.setBackend(backend))) {
-          skipped.push(`${backend} failed to initialise`);
-          continue;
+        if (await tf.setBackend(backend)) {
+          await tf.ready();
+          return prepareOn(tf, backend, workload, data, gradOutput);
         }
-        await tf.ready();
-        const prepared = prepareOn(tf, backend, workload, data, gradOutput);
-        try {
-          prepared.call(); // a kernel missing further in (a split's gradient, say) shows here, not mid-timing
-          return prepared;
-        } catch (err) {
-          prepared.dispose?.();
-          skipped.push(`${backend}: ${err instanceof Error ? err.message : String(err)}`);
-        }
+        refused.push(`${backend} failed to initialise`);
       }
-      throw new Error(`no tfjs backend runs this step: ${skipped.join('; ')}`);
+      throw new Error(`no tfjs backend runs this step: ${refused.join('; ')}`);
     },
   };
 }
