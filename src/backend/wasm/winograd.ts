@@ -131,7 +131,7 @@ interface Cached {
 const cache = new WeakMap<Float32Array, Cached>();
 
 /** Bit-for-bit equality (a -0 that was +0 counts as a change; an unchanged NaN does not), four words per step. */
-function same(a: Float32Array, b: Float32Array): boolean {
+export function same(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   const x = new Int32Array(a.buffer, a.byteOffset, a.length);
   const y = new Int32Array(b.buffer, b.byteOffset, b.length);
