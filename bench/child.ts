@@ -62,6 +62,26 @@ async function run(prepared: Prepared<Output>, options: TimingOptions, warmupMin
   return prepared.timed ? prepared.timed(options, warmupMinCalls) : timeCalls(prepared.call, options, warmupMinCalls);
 }
 
+/** A contender's best pace so far in this process, in ms per MAC: what ChildRequest.capMs projects from. */
+class Pace {
+  #best: { msPerMac: number; workload: string } | undefined;
+
+  /** The skip message for `workload` if its call is projected to take over `capMs`; undefined: run it. */
+  skip(workload: Workload, capMs: number | undefined): { projectedMs: number; message: string } | undefined {
+    if (capMs === undefined || this.#best === undefined) return undefined;
+    const projectedMs = macs(workload) * this.#best.msPerMac;
+    if (projectedMs <= capMs) return undefined;
+    const message = `not run: ~${(projectedMs / 1000).toPrecision(2)} s a call at its best pace so far (${this.#best.workload}'s), over the cap of ${capMs / 1000} s`;
+    return { projectedMs, message };
+  }
+
+  record(workload: Workload, timing: Timing | undefined): void {
+    if (timing === undefined) return;
+    const msPerMac = timing.medianMs / Math.max(1, macs(workload));
+    if (this.#best === undefined || msPerMac < this.#best.msPerMac) this.#best = { msPerMac, workload: workload.id };
+  }
+}
+
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2]) as ChildRequest;
   const options = request.quick ? QUICK_TIMING : FULL_TIMING;
@@ -73,7 +93,7 @@ async function main(): Promise<void> {
     return;
   }
   const warmupMinCalls = Math.max(options.warmupMinCalls, contender.warmupMinCalls ?? 0);
-  let bestMsPerMac: { value: number; workload: string } | undefined;
+  const pace = new Pace();
   for (const id of request.workloads) {
     try {
       const workload = workloadById(id);
@@ -82,16 +102,14 @@ async function main(): Promise<void> {
         await send({ type: 'na', workload: id, message: na });
         continue;
       }
-      const projectedMs = bestMsPerMac === undefined ? 0 : macs(workload) * bestMsPerMac.value;
-      if (request.capMs !== undefined && projectedMs > request.capMs) {
-        const message = `not run: ~${(projectedMs / 1000).toPrecision(2)} s a call at its best pace so far (${bestMsPerMac?.workload}'s), over the cap of ${request.capMs / 1000} s`;
-        await send({ type: 'skipped', workload: id, projectedMs, message });
+      const skip = pace.skip(workload, request.capMs);
+      if (skip !== undefined) {
+        await send({ type: 'skipped', workload: id, ...skip });
         continue;
       }
       const prepared = await prepare(contender, request.spec, workload);
       const { timing, output } = await run(prepared, options, warmupMinCalls, request.untimed ?? false);
-      const msPerMac = timing === undefined ? undefined : timing.medianMs / Math.max(1, macs(workload));
-      if (msPerMac !== undefined && (bestMsPerMac === undefined || msPerMac < bestMsPerMac.value)) bestMsPerMac = { value: msPerMac, workload: id };
+      pace.record(workload, timing);
       if (output === undefined) throw new Error('no output');
       const nchw = prepared.toNCHW ? prepared.toNCHW(output) : output;
       await prepared.dispose?.();
