@@ -42,6 +42,22 @@ export interface Columns {
   readonly step2?: ContenderSpec;
 }
 
+export interface Derived {
+  /** convkit's 1-thread step time over its 2-thread one. */
+  readonly speedup2T?: number;
+  /** backwardOverForward at 1 thread. */
+  readonly backwardOverForward1T?: number;
+}
+
+export function derived(results: BenchResults, columns: Columns, workload: string): Derived {
+  const step1 = timeOf(results, columns.step1, workload);
+  const step2 = timeOf(results, columns.step2, workload);
+  return {
+    speedup2T: step1 !== undefined && step2 !== undefined ? step1 / step2 : undefined,
+    backwardOverForward1T: backwardOverForward(timeOf(results, columns.forward1, workload), step1),
+  };
+}
+
 export function formatBackwardTable(results: BenchResults, columns: Columns): string {
   const label = (spec: ContenderSpec) => {
     if (spec.pass !== 'step') return `${contenderLabel(spec)} fwd`;
@@ -60,14 +76,12 @@ export function formatBackwardTable(results: BenchResults, columns: Columns): st
       const backend = spec.kind === 'tfjs' && tfjsBackends(results, spec).size > 1 ? cellOf(results, spec, w.id)?.backend : undefined;
       return cellText(results, spec, w.id, backend === undefined ? '' : ` [${backend}]`);
     });
-    const step1 = timeOf(results, columns.step1, w.id);
-    const step2 = timeOf(results, columns.step2, w.id);
-    const ratio = backwardOverForward(timeOf(results, columns.forward1, w.id), step1);
-    const derived = [
-      ...(columns.step1 && columns.step2 ? [step1 !== undefined && step2 !== undefined ? `${(step1 / step2).toFixed(2)}x` : '-'] : []),
-      ...(columns.forward1 && columns.step1 ? [ratio === undefined ? '-' : ratio.toFixed(2)] : []),
+    const { speedup2T, backwardOverForward1T } = derived(results, columns, w.id);
+    const more = [
+      ...(columns.step1 && columns.step2 ? [speedup2T === undefined ? '-' : `${speedup2T.toFixed(2)}x`] : []),
+      ...(columns.forward1 && columns.step1 ? [backwardOverForward1T === undefined ? '-' : backwardOverForward1T.toFixed(2)] : []),
     ];
-    return [`${w.id} ${w.title} [${algorithms(w)}]`, fmtMacs(results.macs.get(w.id) ?? 0), ...cells, ...derived];
+    return [`${w.id} ${w.title} [${algorithms(w)}]`, fmtMacs(results.macs.get(w.id) ?? 0), ...cells, ...more];
   });
   return markdownTable(header, rows);
 }

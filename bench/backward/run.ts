@@ -20,7 +20,7 @@ import { resultsJson, type BenchResults } from '../report.js';
 import type { Cli } from '../run.js';
 import { macs } from '../workloads.js';
 import { formatMemory, runMemoryCheck } from './memory-report.js';
-import { formatBackwardLegend, formatBackwardTable, type Columns } from './report.js';
+import { derived, formatBackwardLegend, formatBackwardTable, type Columns } from './report.js';
 
 /** The configurations, in table order, and the oracle: convkit's reference backend when this checkout has it. */
 async function backwardSpecs(kinds: ReadonlySet<string>): Promise<{ specs: ContenderSpec[]; reference?: ContenderSpec; columns: Columns }> {
@@ -78,6 +78,7 @@ export async function runBackward(cli: Cli): Promise<void> {
   const json = {
     ...(resultsJson(results, { date: new Date().toISOString(), machine, peakGflops: peak, torch, quick: cli.quick, repeat: cli.repeat, pass: 'step' }) as object),
     reference: referenceId === null ? null : Object.fromEntries(cli.workloads.map((w) => [w.id, { error: cells.get(referenceId)?.get(w.id)?.error }])),
+    derived: Object.fromEntries(cli.workloads.map((w) => [w.id, derived(results, columns, w.id)])),
     tfjsKernels,
     memory,
   };
