@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ConvGeometry } from '../../src/backend/backend.js';
 import { conv2dWeightGrad as referenceWeightGrad } from '../../src/backend/reference/conv2d-grad.js';
 import { tuning, wasmBackend } from '../../src/backend/wasm/index.js';
+import { weightGradTuning } from '../../src/backend/wasm/weight-grad.js';
 import { Generator, getNumThreads, setNumThreads, type Conv2dOptions } from '../../src/index.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
 
@@ -44,14 +45,25 @@ function randomCase(geom: ConvGeometry): Case {
   return { geom, input: randomArray(geom.n * geom.cIn * geom.h * geom.w), gradOutput: randomArray(geom.n * geom.cOut * geom.outH * geom.outW) };
 }
 
-/** Checks each case against the reference on one thread, and that two threads give the same bits. */
+/**
+ * Checks each case against the reference on one thread, and that two threads give the same bits, on
+ * each path: the chosen one, the GEMM, and Winograd (for 3x3 stride-1 layers).
+ */
 function checkCases(cases: readonly Case[]): void {
-  const one = withThreads(1, () => cases.map((c) => wasmWeightGrad(c.geom, c.input, c.gradOutput)));
-  const two = withThreads(2, () => cases.map((c) => wasmWeightGrad(c.geom, c.input, c.gradOutput)));
-  cases.forEach((c, i) => {
-    assertClose(one[i] as Float32Array, referenceOf(c.geom, c.input, c.gradOutput), describe(c.geom));
-    assert.deepEqual(two[i], one[i], `2 threads differ from 1: ${describe(c.geom)}`);
-  });
+  const expected = cases.map((c) => referenceOf(c.geom, c.input, c.gradOutput));
+  for (const force of [null, 'gemm', 'winograd'] as const) {
+    weightGradTuning.force = force;
+    try {
+      const one = withThreads(1, () => cases.map((c) => wasmWeightGrad(c.geom, c.input, c.gradOutput)));
+      const two = withThreads(2, () => cases.map((c) => wasmWeightGrad(c.geom, c.input, c.gradOutput)));
+      cases.forEach((c, i) => {
+        assertClose(one[i] as Float32Array, expected[i] as Float32Array, `${force ?? 'chosen'} path: ${describe(c.geom)}`);
+        assert.deepEqual(two[i], one[i], `2 threads differ from 1 on the ${force ?? 'chosen'} path: ${describe(c.geom)}`);
+      });
+    } finally {
+      weightGradTuning.force = null;
+    }
+  }
 }
 
 function referenceOf(geom: ConvGeometry, input: Float32Array, gradOutput: Float32Array): Float32Array {
@@ -72,17 +84,21 @@ const PADDINGS: readonly (() => Conv2dOptions['padding'])[] = [
   () => 0, () => int(1, 3), () => [int(0, 3), int(0, 2)], () => 'valid', () => 'same',
 ];
 
-/** A random geometry (depthwise with a multiplier one time in three), or null where the kernel does not fit the input. */
+/**
+ * A random geometry, or null where the kernel does not fit the input: depthwise with a multiplier one
+ * time in three, 3x3 at stride 1 (Winograd's) one time in three.
+ */
 function randomGeometry(i: number): ConvGeometry | null {
   const depthwise = i % 3 === 0;
+  const winograd = i % 3 === 1;
   const groups = depthwise ? int(2, 6) : pick([1, 1, 2, 3]);
   const cIn = depthwise ? groups : groups * int(1, 5);
   const cOut = groups * (depthwise ? int(1, 3) : int(1, 7));
-  const kH = int(1, 5);
-  const kW = int(1, 5);
+  const kH = winograd ? 3 : int(1, 5);
+  const kW = winograd ? 3 : int(1, 5);
   const padding = pick(PADDINGS)();
   // 'same' pads asymmetrically where the dilated kernel's span is odd, and only at stride 1
-  const stride = padding === 'same' ? 1 : ([int(1, 3), int(1, 3)] as [number, number]);
+  const stride = padding === 'same' || winograd ? 1 : ([int(1, 3), int(1, 3)] as [number, number]);
   const dilation: [number, number] = [int(1, 3), int(1, 3)];
   const batch = pick([0, 1, 1, 2, 3, 4]);
   const h = int(1, 13) + (kH - 1) * dilation[0];
@@ -112,7 +128,8 @@ test('the wasm weight gradient matches the reference on random geometries, on on
 
 test('the wasm weight gradient keeps within 1e-4 on long sums over positions, split into slices and threads', () => {
   const cases: [number[], number[], Conv2dOptions][] = [
-    [[8, 16, 56, 56], [8, 16, 3, 3], { padding: 1 }], // 25088 positions
+    [[8, 16, 56, 56], [8, 16, 3, 3], { padding: 1 }], // 25088 positions, 1568 Winograd tiles
+    [[2, 32, 40, 38], [48, 32, 3, 3], { padding: 2, dilation: 2 }], // Winograd over 4 sub-images
     [[4, 24, 56, 56], [32, 24, 1, 1], {}], // 1x1 stride 1: Col is the input itself
     [[2, 16, 57, 55], [20, 16, 1, 1], {}], // the same with planes that end mid-vector
     [[4, 32, 56, 56], [32, 1, 3, 3], { padding: 1, groups: 32 }], // depthwise, 12544 positions a channel

@@ -35,6 +35,7 @@ export const TASK_KERNELS = [
   'splitTask', 'winograd4InputTask', 'winogradGemmTask', 'winograd4OutputTask', 'winograd2InputTask', 'winograd2OutputTask',
   'winograd6InputTask', 'winograd6OutputTask', 'winograd7InputTask', 'winograd7OutputTask',
   'weightGradGemmTask', 'weightGradSumTask', 'depthwiseWeightGradTask',
+  'winogradWeightGradInputTask', 'winogradWeightGradOutputTask', 'winogradWeightGradGemmTask', 'winogradWeightGradWeightTask',
   'depthwiseInputGradTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];

@@ -13,4 +13,7 @@ export {
 } from './winograd';
 export { weightGradGemmTask, weightGradSumTask } from './weight-grad';
 export { depthwiseWeightGradTask } from './depthwise-grad';
+export {
+  winogradWeightGradInputTask, winogradWeightGradOutputTask, winogradWeightGradGemmTask, winogradWeightGradWeightTask,
+} from './winograd-weight-grad';
 export { depthwiseInputGradTask } from './depthwise-input-grad';

@@ -72,7 +72,7 @@ function gemm_nt_4x2_f32x4(a: usize, rows: i32, b: usize, bRow: usize, cols: i32
 // C[m][k] += dot(A row m, B row k) for m < rows, k < cols, A packed in panels of 4 rows (`panelBytes`
 // apart). The panels are taken CHUNK_BYTES at a time, which stay in L1 while each pair of B's rows
 // (`bRow` bytes apart) passes them, and B's pair stays in L1 while the chunk's panels pass it.
-function gemmBlock(a: usize, panelBytes: usize, rows: i32, b: usize, bRow: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
+export function gemmBlock(a: usize, panelBytes: usize, rows: i32, b: usize, bRow: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
   const chunk = max(MR, <i32>(CHUNK_BYTES / panelBytes) * MR);
   for (let m0 = 0; m0 < rows; m0 += chunk) {
     const m1 = min(rows, m0 + chunk);

@@ -1,0 +1,125 @@
+/**
+ * How the weight gradient's kernels are laid out for a geometry: the task kernels to run in order, the
+ * parameter fields they read, and the memory they need.
+ */
+import type { ConvGeometry } from '../backend.js';
+import { Param } from './params.js';
+import type { TaskKernel } from './pool.js';
+
+/** Positions per packed block: a block's dY rows and Col rows are dot products of this length. */
+const TILE = 256;
+/** Col is built KC rows at a time: a [KC x TILE] block (64 KiB) stays in L2 while every channel's dY passes it. */
+const KC = 64;
+/** Col rows 64 bytes longer than TILE, so that the rows a tile reads spread over L1's sets. */
+const ROW_FLOATS = TILE + 16;
+/** A slice holds at least this many positions: fewer make each task's dot products too short. */
+const MIN_SLICE = 256;
+/** Slices at most: enough tasks to balance threads, few enough partials to add up cheaply. */
+const MAX_SLICES = 16;
+/** The partials' memory at most. */
+const MAX_PARTIAL_BYTES = 64 * 2 ** 20;
+/** Tasks a GEMM aims for, splitting a group's output channels when there are few slices. */
+const TARGET_TASKS = 8;
+/** Floats of dW each task of the partials' sum adds up. */
+const SUM_CHUNK = 16384;
+/** Bytes of lane vectors before a Winograd transform's padded plane in its workspace (kernels' SCRATCH). */
+const WINOGRAD_SCRATCH = 42 * 16;
+
+export interface WeightGradPlan {
+  /** Task kernels and their task counts, run in order. */
+  runs: [TaskKernel, number][];
+  /** Bytes of each worker's workspace. */
+  workspaceBytes: number;
+  /** Buffers to allocate: the field that holds each one's offset, and its bytes. */
+  buffers: Partial<Record<Param, number>>;
+  fields: Partial<Record<Param, number>>;
+}
+
+/** Workspace bytes for `floats`, in whole cache lines so that workers' workspaces start on one. */
+function lines(floats: number): number {
+  return Math.ceil(floats / 16) * 64;
+}
+
+/** Blocks of a group's output channels (in panels of 4) that make about TARGET_TASKS tasks of `others` each. */
+function channelBlocks(m: number, others: number): { mPanels: number; mBlocks: number; blockRows: number } {
+  const mPanels = Math.ceil(m / 4);
+  const mBlocks = Math.max(1, Math.min(mPanels, Math.ceil(TARGET_TASKS / others)));
+  return { mPanels, mBlocks, blockRows: Math.ceil(mPanels / mBlocks) * 4 };
+}
+
+/**
+ * Depthwise: the channel's plane padded and split into column phases (HP rows of SW phases of WP
+ * floats), WP covering the whole vectors of output columns at the farthest tap.
+ */
+export function depthwisePlan(g: ConvGeometry): WeightGradPlan {
+  const hp = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilationH + 1;
+  const phaseW = Math.ceil(g.outW / 4) * 4 + Math.floor(((g.kW - 1) * g.dilationW) / g.strideW);
+  const slots = Math.ceil((g.kH * g.kW) / 4) * 4;
+  // padPlane zeroes padTop rows and padLeft columns even past a plane that keeps fewer
+  const planeFloats = (hp + g.padTop + 1) * g.strideW * phaseW + g.padLeft;
+  return {
+    runs: [['depthwiseWeightGradTask', g.cIn]], workspaceBytes: lines((g.cOut / g.cIn) * slots * 4 + planeFloats), buffers: {},
+    fields: { [Param.HP]: hp, [Param.WP]: phaseW },
+  };
+}
+
+/** The GEMM over positions: slices of them, each summed into its own partial dW, then added up. */
+export function gemmPlan(g: ConvGeometry): WeightGradPlan {
+  const K = (g.cIn / g.groups) * g.kH * g.kW;
+  const positions = g.n * g.outH * g.outW;
+  const dwBytes = g.cOut * K * 4;
+  const slices = Math.max(1, Math.min(MAX_SLICES, Math.floor(positions / MIN_SLICE), Math.floor(MAX_PARTIAL_BYTES / dwBytes)));
+  const { mPanels, mBlocks, blockRows } = channelBlocks(g.cOut / g.groups, slices * g.groups);
+  const runs: [TaskKernel, number][] = [['weightGradGemmTask', slices * g.groups * mBlocks]];
+  if (slices > 1) runs.push(['weightGradSumTask', Math.ceil(dwBytes / 4 / SUM_CHUNK)]);
+  return {
+    runs, workspaceBytes: lines(blockRows * TILE + KC * ROW_FLOATS), buffers: slices > 1 ? { [Param.PARTIALS]: slices * dwBytes } : {},
+    fields: {
+      [Param.K]: K, [Param.KC]: KC, [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks, [Param.TILE]: TILE, [Param.WP]: ROW_FLOATS,
+      [Param.SLICES]: slices, [Param.SUM_CHUNK]: SUM_CHUNK,
+    },
+  };
+}
+
+/** Tiles of 4x4 outputs per row and column of each of a dilated layer's sub-images (the layer itself when undilated). */
+function winogradTiles(g: ConvGeometry): { tilesH: number; tilesW: number; perImage: number } {
+  const tilesH = Math.ceil(Math.ceil(g.outH / g.dilationH) / 4);
+  const tilesW = Math.ceil(Math.ceil(g.outW / g.dilationW) / 4);
+  return { tilesH, tilesW, perImage: g.dilationH * g.dilationW * tilesH * tilesW };
+}
+
+/** Computed outputs per kept one of Winograd's 4x4 tiles. */
+export function winogradWaste(g: ConvGeometry): number {
+  return (winogradTiles(g).perImage * 16) / (g.outH * g.outW);
+}
+
+/** The columns of Winograd's V and M: every image's tiles, each image's from a multiple of 4. */
+export function winogradColumns(g: ConvGeometry): number {
+  return g.n * Math.ceil(winogradTiles(g).perImage / 4) * 4;
+}
+
+/**
+ * Winograd F(4x4, 3x3), transposed (kernels/winograd-weight-grad.ts): the input's and the gradient's
+ * tiles transformed into V and M, rows of STRIDE floats holding every image's tiles; 36 GEMMs into U;
+ * U transformed back into dW.
+ */
+export function winogradPlan(g: ConvGeometry): WeightGradPlan {
+  const { tilesH, tilesW, perImage } = winogradTiles(g);
+  const stride = winogradColumns(g);
+  const { mPanels, mBlocks } = channelBlocks(g.cOut / g.groups, 36 * g.groups);
+  const inputPlane = g.dilationH * (4 * tilesH + 2) * g.dilationW * (4 * tilesW + 2);
+  return {
+    runs: [
+      ['winogradWeightGradInputTask', g.n * g.cIn], ['winogradWeightGradOutputTask', g.n * g.cOut],
+      ['winogradWeightGradGemmTask', 36 * g.groups * mBlocks], ['winogradWeightGradWeightTask', g.cOut],
+    ],
+    workspaceBytes: WINOGRAD_SCRATCH + lines(inputPlane),
+    buffers: {
+      [Param.V]: 36 * g.cIn * stride * 4, [Param.M]: 36 * g.groups * mPanels * stride * 16, [Param.U]: 36 * g.cOut * (g.cIn / g.groups) * 4,
+    },
+    fields: {
+      [Param.TILES_W]: tilesW, [Param.TILES_S]: tilesH * tilesW, [Param.TILES_N]: perImage, [Param.STRIDE]: stride,
+      [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks,
+    },
+  };
+}
