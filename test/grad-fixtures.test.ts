@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CONFIGS, withConfig } from './support/backends.js';
 import { formatFailures, loadCaseFile, values } from './support/cases.js';
-import { runGradCase, runGradCases, type BackwardCase, type GradCase } from './support/grad-cases.js';
+import { runGradCase, runGradCases, type BackwardCase, type GradCase, type GraphCase } from './support/grad-cases.js';
 
 const file = loadCaseFile<GradCase>(new URL('./fixtures/torch-grad-cases.json', import.meta.url));
 
@@ -22,9 +22,9 @@ test('torch gradient fixture file is well-formed', () => {
     ['grad_tutorial/grouped_64_64_k3_p1_g4', ['bias', 'input', 'weight']],
     ['grad_tutorial/depthwise_separable_64_128', ['depthwise.bias', 'depthwise.weight', 'input', 'pointwise.bias', 'pointwise.weight']],
   ]);
-  // every forward case of a gradient group was backpropagated, and every leaf got a gradient
+  // every case but the functional ones was backpropagated, and every leaf got a gradient
   for (const c of file.cases) {
-    if (c.kind !== 'conv2d' && c.kind !== 'pad' && c.kind !== 'module') continue;
+    if (c.kind === 'conv2d_input_grad' || c.kind === 'conv2d_weight_grad') continue;
     assert.ok(c.backward, `${c.id} has no backward`);
     assert.ok(Object.values(c.backward.grads).every((ref) => ref !== null), `${c.id}: torch left a gradient None`);
   }
@@ -67,20 +67,30 @@ test('the gradient checker detects differences from torch', () => {
     tampered.blob.set(file.blob);
   }
 
-  const conv = byId<BackwardCase>('grad_conv2d/plain');
-  const grads = conv.backward!.grads;
-  failsWith({ ...conv, backward: { ...conv.backward!, times: 2 } }, /input\.grad: max abs err/); // twice the gradient
-  failsWith({ ...conv, backward: { ...conv.backward!, grads: { ...grads, bias: null } } }, /bias\.grad: torch's is None/);
-  failsWith({ ...conv, backward: { ...conv.backward!, grads: { ...grads, extra: grads.bias } } }, /extra: convkit has no such tensor/);
+  const plain = byId<BackwardCase>('grad_conv2d/plain');
+  const grads = plain.backward!.grads;
+  failsWith({ ...plain, backward: { ...plain.backward!, times: 2 } }, /input\.grad: max abs err/); // twice the gradient
+  failsWith({ ...plain, backward: { ...plain.backward!, grads: { ...grads, bias: null } } }, /bias\.grad: torch's is None/);
+  failsWith({ ...plain, backward: { ...plain.backward!, grads: { ...grads, extra: grads.bias } } }, /extra: convkit has no such tensor/);
   const { bias: _bias, ...withoutBias } = grads;
-  failsWith({ ...conv, backward: { ...conv.backward!, grads: withoutBias } }, /convkit has a leaf bias that torch lacks/);
-  const gradOutput = conv.backward!.gradOutput;
-  failsWith({ ...conv, backward: { ...conv.backward!, gradOutput: { ...gradOutput, offset: gradOutput.offset + 1 } } }, /grad: max abs err/);
+  failsWith({ ...plain, backward: { ...plain.backward!, grads: withoutBias } }, /convkit has a leaf bias that torch lacks/);
+  const gradOutput = plain.backward!.gradOutput;
+  failsWith({ ...plain, backward: { ...plain.backward!, gradOutput: { ...gradOutput, offset: gradOutput.offset + 1 } } }, /grad: max abs err/);
 
   // the accumulated case really accumulates: once is half of torch's
   const twice = byId<BackwardCase>('grad_conv2d/backward_twice_accumulates');
   assert.equal(runGradCase(tampered, twice).pass, true);
   failsWith({ ...twice, backward: { ...twice.backward!, times: 1 } }, /grad: max abs err/);
+
+  // graphs: a broadcast operand's gradient (summed over what it broadcast along) and each step count
+  const graph = byId<GraphCase>('grad_graph/sub_number_and_tensor');
+  assert.equal(runGradCase(tampered, graph).pass, true);
+  const operandGrad = graph.backward.grads.c!;
+  tampered.blob[operandGrad.offset + 2] += 1e-3 * Math.max(1, ...Array.from(values(file, operandGrad), Math.abs));
+  failsWith(graph, /c\.grad: max abs err .* flat index 2/);
+  tampered.blob.set(file.blob);
+  const [conv, numberStep, tensorStep] = graph.steps;
+  failsWith({ ...graph, steps: [conv, { ...numberStep, swap: false } as typeof numberStep, tensorStep] }, /max abs err/);
 
   // functional gradients: outputs compared, errors required
   const inputGrad = byId('grad_functional/conv2d_input_grouped');

@@ -10,10 +10,27 @@
  *   for all but the last) leaves each leaf's `.grad` of torch's shape and within
  *   1e-4 * max(1, max|torch|) of torch's (null where torch's was None), convkit has no leaf torch
  *   lacks, and no input was modified;
+ * - a graph case: the same, for `inputs.x` run through `steps` with every input requiring grad;
  * - conv2d_input_grad / conv2d_weight_grad (torch.nn.grad.conv2d_input / conv2d_weight): like a
  *   conv2d case, torch's output within the tolerance, or convkit throws where torch raised.
  */
-import { conv2dInputGrad, conv2dWeightGrad, mul, sum, type Conv2dOptions, type Tensor } from '../../src/index.js';
+import {
+  add,
+  conv2d,
+  conv2dInputGrad,
+  conv2dWeightGrad,
+  flatten,
+  mean,
+  mul,
+  pad,
+  relu,
+  sub,
+  sum,
+  type Conv2dOptions,
+  type Dims,
+  type PadMode,
+  type Tensor,
+} from '../../src/index.js';
 import {
   compareTensor,
   describeCase,
@@ -63,7 +80,25 @@ export interface Conv2dWeightGradCase extends FunctionalGradCase {
   weightShape: unknown;
 }
 
-export type GradCase = BackwardCase | Conv2dInputGradCase | Conv2dWeightGradCase;
+/** One op applied to the running value; operands other than it are named inputs (or numbers). */
+export type GraphStep =
+  | { op: 'conv2d'; weight: string; bias?: string; options?: Record<string, unknown> }
+  | { op: 'pad'; pads: number[]; mode?: PadMode; value?: number }
+  | { op: 'relu' }
+  | { op: 'add' | 'sub' | 'mul'; other: string | number; swap?: boolean }
+  | { op: 'sum' | 'mean'; dims?: number[]; keepdim?: boolean }
+  | { op: 'reshape'; shape: number[] }
+  | { op: 'flatten'; start?: number; end?: number };
+
+export interface GraphCase extends CaseBase {
+  kind: 'graph';
+  /** The leaves by name; `x` is where the steps start. */
+  inputs: Record<string, TensorRef>;
+  steps: GraphStep[];
+  backward: Backward;
+}
+
+export type GradCase = BackwardCase | GraphCase | Conv2dInputGradCase | Conv2dWeightGradCase;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : `non-Error value ${String(error)}`;
@@ -77,6 +112,43 @@ function callFunctional(c: Conv2dInputGradCase | Conv2dWeightGradCase, inputs: I
   }
   const args = [inputs.tensor('input', c.input), c.weightShape as number[], inputs.tensor('gradOutput', c.gradOutput)] as const;
   return c.options === undefined ? conv2dWeightGrad(...args) : conv2dWeightGrad(...args, options);
+}
+
+const BINARY = { add, sub, mul };
+const REDUCE = { sum, mean };
+
+function runStep(y: Tensor, step: GraphStep, leaves: Map<string, Tensor>): Tensor {
+  const leaf = (name: string) => {
+    const t = leaves.get(name);
+    if (t === undefined) throw new Error(`harness: the case has no input ${name}`);
+    return t;
+  };
+  switch (step.op) {
+    case 'conv2d':
+      return conv2d(y, leaf(step.weight), step.bias ? leaf(step.bias) : null, (step.options ?? {}) as Conv2dOptions);
+    case 'pad':
+      return pad(y, step.pads, step.mode, step.value);
+    case 'relu':
+      return relu(y);
+    case 'add':
+    case 'sub':
+    case 'mul': {
+      const other = typeof step.other === 'string' ? leaf(step.other) : step.other;
+      return step.swap ? BINARY[step.op](other, y) : BINARY[step.op](y, other);
+    }
+    case 'sum':
+    case 'mean':
+      return step.dims === undefined ? REDUCE[step.op](y) : REDUCE[step.op](y, step.dims as Dims, step.keepdim ?? false);
+    case 'reshape':
+      return y.reshape(step.shape);
+    case 'flatten':
+      return flatten(y, step.start ?? 0, step.end ?? -1);
+  }
+}
+
+function runGraph(c: GraphCase, inputs: Inputs): Tensor {
+  const leaves = new Map(Object.entries(c.inputs).map(([name, ref]) => [name, inputs.tensor(name, ref)]));
+  return c.steps.reduce((y, step) => runStep(y, step, leaves), leaves.get('x')!);
 }
 
 /** Backpropagates as torch did and compares every leaf's gradient; null when all match. */
@@ -114,13 +186,27 @@ function checkBackward(file: CaseFile<GradCase>, backward: Backward, outcome: Ou
 }
 
 function describeGradCase(c: GradCase): string {
+  if (c.kind === 'graph') return `${c.id} [graph]\n    torch: ${c.torch}\n    steps: ${JSON.stringify(c.steps)}${howBackward(c.backward)}`;
   if (c.kind === 'conv2d_input_grad' || c.kind === 'conv2d_weight_grad') {
     const shape = c.kind === 'conv2d_input_grad' ? { inputShape: c.inputShape } : { weightShape: c.weightShape };
     const args = JSON.stringify({ ...shape, options: c.options ?? '(omitted)' });
     return `${c.id} [${c.kind}]\n    torch: ${c.torch}\n    convkit args: ${args}${c.note ? `\n    note: ${c.note}` : ''}`;
   }
-  const how = c.backward ? `\n    backward: ${c.backward.loss === 'sum' ? 'sum(mul(y, R)).backward()' : 'y.backward(R)'} x${c.backward.times ?? 1}` : '';
-  return describeCase(c) + how;
+  return describeCase(c) + howBackward(c.backward);
+}
+
+function howBackward(backward: Backward | undefined): string {
+  if (!backward) return '';
+  return `\n    backward: ${backward.loss === 'sum' ? 'sum(mul(y, R)).backward()' : 'y.backward(R)'} x${backward.times ?? 1}`;
+}
+
+/** Runs `call`, catching what it throws as a call-stage outcome. */
+function attempt(call: () => unknown): Outcome {
+  try {
+    return { threw: false, value: call() };
+  } catch (error) {
+    return { threw: true, stage: 'call', error };
+  }
 }
 
 /** Runs one gradient case through convkit and judges it against torch's result. */
@@ -128,16 +214,10 @@ export function runGradCase(file: CaseFile<GradCase>, c: GradCase): CaseResult {
   let problem: string | null;
   if (c.kind === 'conv2d_input_grad' || c.kind === 'conv2d_weight_grad') {
     const inputs = new Inputs(file);
-    let outcome: Outcome;
-    try {
-      outcome = { threw: false, value: callFunctional(c, inputs) };
-    } catch (error) {
-      outcome = { threw: true, stage: 'call', error };
-    }
-    problem = judge(file, c, outcome, inputs);
+    problem = judge(file, c, attempt(() => callFunctional(c, inputs)), inputs);
   } else {
     const inputs = new Inputs(file, (t) => t.requiresGrad_());
-    const outcome = runConvkit(file, c, inputs);
+    const outcome = c.kind === 'graph' ? attempt(() => runGraph(c, inputs)) : runConvkit(file, c, inputs);
     problem = judge(file, c, outcome, inputs);
     if (problem === null && !outcome.threw && c.backward) problem = checkBackward(file, c.backward, outcome, inputs);
   }

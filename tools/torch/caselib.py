@@ -179,6 +179,16 @@ def describe_conv2d_grad(name, first, second, grad_out, options):
     return f"torch.nn.grad.{name}({', '.join(args)})"
 
 
+def describe_graph(leaves, steps):
+    inputs = ", ".join(f"{name}[{shape_str(t)}]" for name, t in leaves.items())
+    return f"graph({inputs}): x -> " + " -> ".join(describe_step(step) for step in steps)
+
+
+def describe_step(step):
+    args = {key: value for key, value in step.items() if key != "op"}
+    return f"{step['op']}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
+
+
 def describe_module(spec):
     kind = spec["type"]
     if kind == "Sequential":
@@ -198,6 +208,31 @@ def describe_module(spec):
 # ---------------------------------------------------------------------------
 # Recording torch's behaviour
 # ---------------------------------------------------------------------------
+
+
+def run_step(y, step, leaves):
+    """One step of a graph case (test/fixtures/README.md, "graph"): y -> op(y, ...), the
+    other operands named leaves (or numbers)."""
+    op = step["op"]
+    if op == "conv2d":
+        bias = leaves[step["bias"]] if step.get("bias") else None
+        return F.conv2d(y, leaves[step["weight"]], bias, **conv2d_kwargs(step.get("options", {})))
+    if op == "pad":
+        return F.pad(y, tuple(step["pads"]), **{key: step[key] for key in ("mode", "value") if key in step})
+    if op == "relu":
+        return F.relu(y)
+    if op in ("add", "sub", "mul"):
+        other = leaves[step["other"]] if isinstance(step["other"], str) else step["other"]
+        a, b = (other, y) if step.get("swap") else (y, other)
+        return {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b}[op]()
+    if op in ("sum", "mean"):
+        reduce = getattr(torch, op)
+        return reduce(y) if step.get("dims") is None else reduce(y, step["dims"], keepdim=step.get("keepdim", False))
+    if op == "reshape":
+        return y.reshape(step["shape"])
+    if op == "flatten":
+        return torch.flatten(y, step.get("start", 0), step.get("end", -1))
+    raise ValueError(f"harness: unknown graph step {op!r}")
 
 
 def error_info(exc, stage):
@@ -221,7 +256,7 @@ def zero_uninitialized_biases(module):
 
 
 def randn(*shape):
-    return torch.randn(*shape, dtype=torch.float32)
+    return torch.randn(shape, dtype=torch.float32)  # a tuple, so that randn() is a 0-d tensor
 
 
 def leaf(t):
@@ -390,6 +425,26 @@ class CaseWriter:
             case["error"] = error_info(exc, "forward")
         if backward and "output" in case:
             self._backward(case, out, dict(leaves, **dict(module.named_parameters())), backward)
+        return self._add(case, expect)
+
+    def graph(self, group, case_id, leaves, steps, *, backward, note=None, expect=None):
+        """Run steps (see run_step) from leaves["x"], every leaf requiring grad; record the output
+        and, backpropagated as `backward` says, every leaf's gradient."""
+        self._checkpoint()
+        case = {"id": case_id, "group": group, "kind": "graph", "torch": describe_graph(leaves, steps),
+                "inputs": {name: self.tensor(t) for name, t in leaves.items()}, "steps": steps}
+        if note:
+            case["note"] = note
+        tracked = {name: leaf(t) for name, t in leaves.items()}
+        try:
+            out = tracked["x"]
+            for step in steps:
+                out = run_step(out, step, tracked)
+            case["output"] = self.tensor(out)
+        except Exception as exc:
+            case["error"] = error_info(exc, "call")
+        if "output" in case:
+            self._backward(case, out, tracked, backward)
         return self._add(case, expect)
 
     def conv2d_grad(self, group, case_id, name, first, second, grad_out, options=None, *,

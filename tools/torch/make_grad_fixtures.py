@@ -7,6 +7,8 @@ without Python.  Groups:
   grad_module      nn.Conv2d in every padding mode, backpropagated (parameters by state-dict key)
   grad_composite   DepthwiseSeparableConv and nn.Sequential with ReLU, backpropagated
   grad_pad         F.pad in every mode, backpropagated
+  grad_graph       convolutions followed by ReLU, broadcast add/sub/mul, sum/mean,
+                   reshape and flatten, backpropagated
   grad_functional  torch.nn.grad.conv2d_input / conv2d_weight calls torch accepts
   grad_invalid     torch.nn.grad calls torch rejects (one per rule)
 
@@ -154,6 +156,39 @@ def pad_forms(w):
     p("constant_crop_and_pad", x, [-2, 1, 2, -1], backward=TWICE)
 
 
+def graphs(w):
+    g = "grad_graph"
+    w.group(g, "A convolution or pad followed by relu, broadcast add/sub/mul, sum/mean, reshape, flatten")
+
+    def graph(name, leaf_shapes, steps, backward=BACKWARD, **kw):
+        case_id = f"{g}/{name}"
+        seed_for(case_id)
+        leaves = {leaf: randn(*shape) for leaf, shape in leaf_shapes.items()}
+        w.graph(g, case_id, leaves, steps, backward=backward, expect=OK, **kw)
+
+    conv = {"op": "conv2d", "weight": "w", "bias": "b", "options": {"padding": 1}}
+    x, shapes = (2, 3, 5, 4), {"x": (2, 3, 5, 4), "w": (4, 3, 3, 3), "b": (4,)}
+    graph("conv_relu_mean_loss", shapes, [conv, {"op": "relu"}, {"op": "mean"}],
+          note="a scalar loss: backward(R) with a 0-d R")
+    graph("add_channel_bias", dict(shapes, c=(4, 1, 1)), [conv, {"op": "add", "other": "c"}, {"op": "relu"}],
+          note="c broadcasts over the batch and the positions: its gradient sums over them")
+    graph("mul_row_swapped", dict(shapes, c=(4,)), [conv, {"op": "mul", "other": "c", "swap": True}], backward=SUM,
+          note="c (4,) broadcasts along the width (size 4)")
+    graph("sub_number_and_tensor", dict(shapes, c=(1, 4, 1, 4)),
+          [conv, {"op": "sub", "other": 0.5, "swap": True}, {"op": "sub", "other": "c"}])
+    graph("sum_keepdim_then_mul", dict(shapes, c=(2, 1, 5, 4)),
+          [conv, {"op": "sum", "dims": [1], "keepdim": True}, {"op": "mul", "other": "c"}, {"op": "sum", "dims": [-1, 0]}])
+    graph("mean_spatial_flatten", shapes,
+          [conv, {"op": "relu"}, {"op": "mean", "dims": [2, 3]}, {"op": "flatten"}], backward=TWICE)
+    graph("reshape_then_sum", shapes, [conv, {"op": "reshape", "shape": [2, -1]}, {"op": "sum", "dims": [1]}])
+    graph("flatten_middle", shapes, [conv, {"op": "flatten", "start": 1, "end": 2}, {"op": "relu"}])
+    graph("pad_reflect_conv", {"x": x, "w": (2, 3, 2, 2)},
+          [{"op": "pad", "pads": [1, 1, 2, 0], "mode": "reflect"}, {"op": "conv2d", "weight": "w"}, {"op": "sum"}])
+    graph("unbatched_conv_mean_keepdim", {"x": (3, 5, 4), "w": (2, 3, 2, 2), "c": (2, 1, 1)},
+          [{"op": "conv2d", "weight": "w", "options": {"padding": "same"}}, {"op": "mul", "other": "c"},
+           {"op": "mean", "dims": [0, 2], "keepdim": True}])
+
+
 def functional(w, group, case_id, name, x_shape, w_shape, options=None, *, go_shape=None, expect=OK, note=None):
     """torch.nn.grad.<name>_grad on a random input / weight and grad_output (of the conv's output shape
     unless given); the shape argument (input_size or weight_size) is passed as a list."""
@@ -239,7 +274,8 @@ def main():
     args = parser.parse_args()
 
     w = CaseWriter("tools/torch/make_grad_fixtures.py")
-    for make in [tutorial, conv2d_forms, module_forms, composite, pad_forms, functional_forms, invalid_functional]:
+    for make in [tutorial, conv2d_forms, module_forms, composite, pad_forms, graphs, functional_forms,
+                 invalid_functional]:
         make(w)
     json_path, bin_path = w.write(args.out, args.name)
     errors = sum(1 for c in w.cases if "error" in c)

@@ -11,6 +11,9 @@ i.e. `npm run test:torch`), which replays it with test/support/grad-cases.ts.
                    recorded
   grad_functional  F valid calls of torch.nn.grad.conv2d_input / conv2d_weight
   grad_invalid     I such calls with one rule broken, kept only where torch raises
+  grad_graph       R small graphs: a convolution or pad, then ReLU, add/sub/mul with
+                   broadcast operands, pad, sum/mean over some dimensions, reshape,
+                   flatten; every leaf's gradient recorded
   grad_large       L convolutions of a real network's size (F.conv2d or nn.Conv2d,
                    backpropagated): long sums, and the blocked and threaded paths of
                    convkit's wasm kernels that the small draws do not reach
@@ -24,7 +27,7 @@ only where torch raises, like every invalid draw.
 Deterministic for a given seed.  Run:
 
     /usr/bin/python3 tools/torch/random_grad_cases.py --seed 1 --valid 1000 --functional 300 \\
-        --invalid 200 --large 30 --out /tmp/cases   # writes /tmp/cases/random-grad-cases.{json,bin}
+        --invalid 200 --graphs 200 --large 30 --out /tmp/cases   # writes /tmp/cases/random-grad-cases.{json,bin}
 """
 
 import argparse
@@ -34,7 +37,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from caselib import DROP_UNLESS_ERROR, OK, CaseWriter, randn, torch  # noqa: E402
+from caselib import DROP_UNLESS_ERROR, OK, CaseWriter, randn, run_step, torch  # noqa: E402
 from random_cases import draw_conv2d, draw_valid, execute, out_size, pair  # noqa: E402
 
 FUNCTIONS = ["conv2d_input", "conv2d_weight"]
@@ -76,6 +79,91 @@ def draw_large(rng):
     spec = {"type": "Conv2d", "inChannels": cin, "outChannels": cout, "kernelSize": k,
             "options": dict(geometry, paddingMode=mode, bias=rng.random() < 0.7)}
     return {"kind": "module", "spec": spec, "x": (n, cin, h, w)}
+
+
+# ---------------------------------------------------------------------------
+# Graphs: the running value y goes through a list of steps (caselib.run_step),
+# each drawn for y's shape at that point, found by running the steps so far.
+# ---------------------------------------------------------------------------
+
+
+def operand(rng, shape):
+    """A tensor shape that broadcasts against `shape` to `shape`, or a number."""
+    form = rng.choice(["same", "ones", "suffix", "number"])
+    if form == "number":
+        return rng.choice([2.5, -0.5, 3])
+    if form == "same":
+        return tuple(shape)
+    if form == "ones":
+        return tuple(1 if rng.random() < 0.5 else size for size in shape)
+    return tuple(shape[rng.randint(0, len(shape)):])
+
+
+def draw_pad_step(rng, shape):
+    h, w = shape[-2:]
+    mode = rng.choice(["constant", "reflect", "replicate"] + (["circular"] if len(shape) == 4 else []))
+    limit = {"constant": (2, 2), "replicate": (2, 2), "reflect": (w - 1, h - 1), "circular": (w, h)}[mode]
+    step = {"op": "pad", "pads": [rng.randint(0, min(2, limit[i // 2])) for i in range(4)], "mode": mode}
+    if mode == "constant" and rng.random() < 0.5:
+        step["value"] = 1.5
+    return step
+
+
+def draw_step(rng, shape, leaves):
+    """A step for a running value of `shape` (a leaf it needs is added to `leaves`), or None."""
+    kind = rng.choice(["relu", "binary", "binary", "reduce", "reshape", "pad"])
+    if kind == "relu":
+        return {"op": "relu"}
+    if kind == "binary":
+        form = operand(rng, shape)
+        step = {"op": rng.choice(["add", "sub", "mul"]), "other": form}
+        if isinstance(form, tuple):
+            step["other"] = name = f"c{len(leaves)}"
+            leaves[name] = randn(*form)
+        if rng.random() < 0.5:
+            step["swap"] = True
+        return step
+    if len(shape) == 0:
+        return None
+    if kind == "reduce":
+        step = {"op": rng.choice(["sum", "mean"])}
+        if rng.random() < 0.85:
+            dims = rng.sample(range(len(shape)), rng.randint(1, len(shape)))
+            step["dims"] = [d - len(shape) if rng.random() < 0.3 else d for d in dims]  # some from the end
+            step["keepdim"] = rng.random() < 0.5
+        return step
+    if kind == "reshape":
+        if rng.random() < 0.5:
+            return {"op": "reshape", "shape": rng.choice([[-1], [shape[0], -1]])}
+        start = rng.randint(0, len(shape) - 1)
+        return {"op": "flatten", "start": start, "end": rng.randint(start, len(shape) - 1)}
+    if len(shape) in (3, 4) and min(shape[-2:]) >= 1:
+        return draw_pad_step(rng, shape)
+    return None
+
+
+def draw_graph(rng):
+    """(leaves, steps): x (3-D or 4-D) through a convolution or a pad, then 2-5 more steps."""
+    c, h, w = rng.randint(1, 4), rng.randint(3, 8), rng.randint(3, 8)
+    leaves = {"x": randn(*((rng.randint(1, 3), c, h, w) if rng.random() < 0.8 else (c, h, w)))}
+    if rng.random() < 0.75:
+        k = rng.randint(1, 3)
+        leaves["w"] = randn(rng.randint(1, 4), c, k, k)
+        first = {"op": "conv2d", "weight": "w", "options": {"padding": rng.choice([0, 1, "same"])}}
+        if rng.random() < 0.7:
+            leaves["b"] = randn(leaves["w"].shape[0])
+            first["bias"] = "b"
+    else:
+        first = draw_pad_step(rng, leaves["x"].shape)
+    steps = [first]
+    with torch.no_grad():
+        y = run_step(leaves["x"], first, leaves)
+        while len(steps) < 3 or (len(steps) < 6 and rng.random() < 0.6):
+            step = draw_step(rng, tuple(y.shape), leaves)
+            if step is not None:
+                steps.append(step)
+                y = run_step(y, step, leaves)
+    return leaves, steps
 
 
 def draw_backward(rng):
@@ -272,6 +360,7 @@ def main():
     parser.add_argument("--valid", type=int, default=1000)
     parser.add_argument("--functional", type=int, default=300)
     parser.add_argument("--invalid", type=int, default=200)
+    parser.add_argument("--graphs", type=int, default=200)
     parser.add_argument("--large", type=int, default=30)
     parser.add_argument("--out", required=True, help="directory for random-grad-cases.{json,bin}")
     args = parser.parse_args()
@@ -282,6 +371,7 @@ def main():
     writer.group("grad_valid", "random valid configurations, backpropagated: every leaf's gradient")
     writer.group("grad_functional", "random valid torch.nn.grad.conv2d_input / conv2d_weight calls")
     writer.group("grad_invalid", "random torch.nn.grad calls with one rule broken, kept where torch raises")
+    writer.group("grad_graph", "random small graphs of convkit's differentiable ops, backpropagated")
     writer.group("grad_large", "random convolutions of a real network's size, backpropagated")
 
     valid_raised = 0
@@ -306,13 +396,17 @@ def main():
                                   expect=DROP_UNLESS_ERROR, note=f"perturbation: {rule}")
         kept += case is not None
 
+    for i in range(args.graphs):
+        leaves, steps = draw_graph(rng)
+        writer.graph("grad_graph", f"grad_graph/{i}", leaves, steps, backward=draw_backward(rng), expect=OK)
+
     for i in range(args.large):
         execute(writer, "grad_large", f"grad_large/{i}", draw_large(rng), expect=OK, backward=draw_backward(rng))
 
     writer.write(args.out, "random-grad-cases")
     print(f"seed {args.seed}: {args.valid} valid backward ({valid_raised} raised in torch), "
           f"{args.functional} functional, {args.invalid} invalid (from {tries} perturbed draws), "
-          f"{args.large} large")
+          f"{args.graphs} graphs, {args.large} large")
 
 
 if __name__ == "__main__":
