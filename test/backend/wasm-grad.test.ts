@@ -67,7 +67,7 @@ function withThreads<T>(threads: number, fn: () => T): T {
   }
 }
 
-test('conv2dInputGrad and conv2dBiasGrad match the reference under every strategy, on one thread and two', () => {
+test('conv2dInputGrad and conv2dBiasGrad match the reference under every strategy, on one thread and two (bit for bit)', () => {
   // which forced strategies some phase convolution ran on: a forcing that never applied tested nothing
   const exercised = new Set<Strategy>();
   for (let i = 0; i < 36; i++) {
@@ -79,10 +79,14 @@ test('conv2dInputGrad and conv2dBiasGrad match the reference under every strateg
     const expectedBias = new Float32Array(geom.cOut);
     conv2dBiasGrad(geom, gradOutput, expectedBias);
     for (const config of WASM_CONFIGS) {
+      let oneThread: Float32Array | null = null;
       for (const threads of [1, 2]) {
         withConfig(config, () => withThreads(threads, () => {
           const gradInput = new Float32Array(expected.length).fill(NaN); // every element must be written
           backend().conv2dInputGrad(geom, gradOutput, weight, gradInput);
+          // a task's result does not depend on the thread that runs it
+          if (oneThread === null) oneThread = gradInput;
+          else assert.deepEqual(new Uint32Array(gradInput.buffer), new Uint32Array(oneThread.buffer), `${config.name}: 2 threads, other bits`);
           const error = relativeError(expected, gradInput);
           assert.ok(error <= 1e-4, `${config.name}, ${threads} threads, ${JSON.stringify(geom)}: input gradient off by ${error}`);
           const gradBias = new Float32Array(geom.cOut).fill(NaN);

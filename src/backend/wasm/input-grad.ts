@@ -79,9 +79,10 @@ function interleave(g: ConvGeometry, result: Float32Array, rows: AxisPhase, cols
 /**
  * A strided depthwise layer's input gradient on its own kernel (kernels/depthwise-input-grad.ts): each
  * input channel's phases at once, read from its dY planes padded in the workspace. Measured, one thread,
- * 96 channels of 112x112 at stride 2 (MobileNet's): the phases as separate depthwise convolutions took
- * 2.7 ms and their interleaving in TypeScript 2.4 ms more, and one depthwise convolution over dY spread
- * out with zeros (4x the multiplies, on the 3x3 path) 9 ms with the spreading; the forward takes 1.3-1.6 ms.
+ * 96 channels of 112x112 at stride 2 (MobileNet's), against the forward's 0.9-1.6 ms: this kernel
+ * 1.7-2 ms in all; the phases as separate depthwise convolutions 2.7 ms and their interleaving in
+ * TypeScript 2.4 ms more; one depthwise convolution over dY spread out with zeros (4x the multiplies, on
+ * the 3x3 path) 9 ms with the spreading.
  */
 function planDepthwiseInputGrad(g: ConvGeometry): Plan {
   // the farthest back a phase's taps reach, and past the end, the last rows' reach and the last vector's columns

@@ -10,6 +10,11 @@
 // workspace, HP x WP floats each, padded by T = ceil((KH - 1) DH / SH) rows above and
 // L = ceil((KW - 1) DW / SW) columns left (the farthest a phase's first row reaches back), with zeros
 // after for the last rows' reach and the last vector's columns (HP >= OUT_H + 2T + 2, WP >= OUT_W + 2L + 4).
+//
+// Measured, one thread, 96 channels of 112x112 at stride 2 (MobileNet's): 1.2 ms in this kernel, 0.5 ms
+// more copying dY in and dX out, against the forward's 0.9 ms in all. Loading each tap's weight in the
+// inner loop took 6.5 ms: rows of up to 2 x 2 taps keep them in registers. Both column phases of a row
+// at once, shuffled into whole vectors instead of stored lane by lane, measured no faster.
 
 import * as P from './params';
 import { padPlane, zeroFloats } from './plane';
