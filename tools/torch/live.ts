@@ -2,7 +2,7 @@
  * Live random PyTorch suite (`npm run test:torch`).
  *
  *   node --import tsx tools/torch/live.ts [--seed N] [--valid 1000] [--invalid 250] [--borderline 100]
- *     [--grad 1000] [--grad-functional 300] [--grad-invalid 200] [--grad-graphs 200] [--grad-large 30] [--keep]
+ *     [--grad 1000] [--grad-functional 300] [--grad-invalid 200] [--grad-graphs 200] [--grad-large 60] [--keep]
  *
  * Runs tools/torch/random_cases.py (Debian's PyTorch: /usr/bin/python3, or $CONVKIT_TORCH_PYTHON)
  * to draw random conv2d / Conv2d / DepthwiseSeparableConv2d / Sequential / pad configurations and
@@ -68,7 +68,7 @@ function main(): number {
   const gradFunctional = count('grad-functional', args['grad-functional'], 300);
   const gradInvalid = count('grad-invalid', args['grad-invalid'], 200);
   const gradGraphs = count('grad-graphs', args['grad-graphs'], 200);
-  const gradLarge = count('grad-large', args['grad-large'], 30);
+  const gradLarge = count('grad-large', args['grad-large'], 60);
   const reproduce = `node --import tsx tools/torch/live.ts --seed ${seed} --valid ${valid} --invalid ${invalid} --borderline ${borderline}`
     + ` --grad ${grad} --grad-functional ${gradFunctional} --grad-invalid ${gradInvalid}`
     + ` --grad-graphs ${gradGraphs} --grad-large ${gradLarge}`;

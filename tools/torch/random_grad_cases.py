@@ -27,7 +27,7 @@ only where torch raises, like every invalid draw.
 Deterministic for a given seed.  Run:
 
     /usr/bin/python3 tools/torch/random_grad_cases.py --seed 1 --valid 1000 --functional 300 \\
-        --invalid 200 --graphs 200 --large 30 --out /tmp/cases   # writes /tmp/cases/random-grad-cases.{json,bin}
+        --invalid 200 --graphs 200 --large 60 --out /tmp/cases   # writes /tmp/cases/random-grad-cases.{json,bin}
 """
 
 import argparse
@@ -361,7 +361,7 @@ def main():
     parser.add_argument("--functional", type=int, default=300)
     parser.add_argument("--invalid", type=int, default=200)
     parser.add_argument("--graphs", type=int, default=200)
-    parser.add_argument("--large", type=int, default=30)
+    parser.add_argument("--large", type=int, default=60)
     parser.add_argument("--out", required=True, help="directory for random-grad-cases.{json,bin}")
     args = parser.parse_args()
 
