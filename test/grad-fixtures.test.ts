@@ -22,11 +22,13 @@ test('torch gradient fixture file is well-formed', () => {
     ['grad_tutorial/grouped_64_64_k3_p1_g4', ['bias', 'input', 'weight']],
     ['grad_tutorial/depthwise_separable_64_128', ['depthwise.bias', 'depthwise.weight', 'input', 'pointwise.bias', 'pointwise.weight']],
   ]);
-  // every case but the functional ones was backpropagated, and every leaf got a gradient
+  // every case but the functional ones was backpropagated, and every leaf got a gradient (or torch raised)
   for (const c of file.cases) {
     if (c.kind === 'conv2d_input_grad' || c.kind === 'conv2d_weight_grad') continue;
     assert.ok(c.backward, `${c.id} has no backward`);
-    assert.ok(Object.values(c.backward.grads).every((ref) => ref !== null), `${c.id}: torch left a gradient None`);
+    assert.equal(c.backward.error !== undefined, c.group === 'grad_backward_errors', `${c.id}: error where not expected, or none`);
+    if (c.backward.error) continue;
+    assert.ok(Object.values(c.backward.grads!).every((ref) => ref !== null), `${c.id}: torch left a gradient None`);
   }
 });
 
@@ -58,7 +60,7 @@ test('the gradient checker detects differences from torch', () => {
   // every gradient of a module, one at a time: within the tolerance passes, beyond it fails
   const dsc = byId<BackwardCase>('grad_composite/dsc_defaults');
   assert.equal(runGradCase(tampered, dsc).pass, true);
-  for (const [name, ref] of Object.entries(dsc.backward!.grads)) {
+  for (const [name, ref] of Object.entries(dsc.backward!.grads!)) {
     const scale = Math.max(1, ...Array.from(values(file, ref!), Math.abs));
     tampered.blob[ref!.offset + 1] += 0.5e-4 * scale;
     assert.equal(runGradCase(tampered, dsc).pass, true, `${name} within tolerance`);
@@ -68,13 +70,13 @@ test('the gradient checker detects differences from torch', () => {
   }
 
   const plain = byId<BackwardCase>('grad_conv2d/plain');
-  const grads = plain.backward!.grads;
+  const grads = plain.backward!.grads!;
   failsWith({ ...plain, backward: { ...plain.backward!, times: 2 } }, /input\.grad: max abs err/); // twice the gradient
   failsWith({ ...plain, backward: { ...plain.backward!, grads: { ...grads, bias: null } } }, /bias\.grad: torch's is None/);
   failsWith({ ...plain, backward: { ...plain.backward!, grads: { ...grads, extra: grads.bias } } }, /extra: convkit has no such tensor/);
   const { bias: _bias, ...withoutBias } = grads;
   failsWith({ ...plain, backward: { ...plain.backward!, grads: withoutBias } }, /convkit has a leaf bias that torch lacks/);
-  const gradOutput = plain.backward!.gradOutput;
+  const gradOutput = plain.backward!.gradOutput!;
   failsWith({ ...plain, backward: { ...plain.backward!, gradOutput: { ...gradOutput, offset: gradOutput.offset + 1 } } }, /grad: max abs err/);
 
   // the accumulated case really accumulates: once is half of torch's
@@ -85,12 +87,21 @@ test('the gradient checker detects differences from torch', () => {
   // graphs: a broadcast operand's gradient (summed over what it broadcast along) and each step count
   const graph = byId<GraphCase>('grad_graph/sub_number_and_tensor');
   assert.equal(runGradCase(tampered, graph).pass, true);
-  const operandGrad = graph.backward.grads.c!;
+  const operandGrad = graph.backward.grads!.c!;
   tampered.blob[operandGrad.offset + 2] += 1e-3 * Math.max(1, ...Array.from(values(file, operandGrad), Math.abs));
   failsWith(graph, /c\.grad: max abs err .* flat index 2/);
   tampered.blob.set(file.blob);
   const [conv, numberStep, tensorStep] = graph.steps;
   failsWith({ ...graph, steps: [conv, { ...numberStep, swap: false } as typeof numberStep, tensorStep] }, /max abs err/);
+
+  // backward errors: required where torch raised, refused where it did not
+  const freed = byId<GraphCase>('grad_backward_errors/second_backward_through_freed_graph');
+  assert.equal(runGradCase(tampered, freed).pass, true);
+  failsWith({ ...freed, backward: { ...freed.backward, retain: true } }, /torch's backward raised RuntimeError: Trying to backward .* but convkit's did not/);
+  assert.equal(runGradCase(tampered, byId('grad_graph/conv_sum_implicit_gradient')).pass, true);
+  const nonScalar = byId<GraphCase>('grad_backward_errors/implicit_gradient_non_scalar');
+  assert.equal(runGradCase(tampered, nonScalar).pass, true);
+  failsWith({ ...nonScalar, backward: { ...nonScalar.backward, error: undefined } }, /backward threw/);
 
   // functional gradients: outputs compared, errors required
   const inputGrad = byId('grad_functional/conv2d_input_grouped');

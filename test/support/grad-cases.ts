@@ -9,7 +9,7 @@
  *   way torch did (`y.backward(R)` or `sum(mul(y, R)).backward()`, `times` times, the graph retained
  *   for all but the last) leaves each leaf's `.grad` of torch's shape and within
  *   1e-4 * max(1, max|torch|) of torch's (null where torch's was None), convkit has no leaf torch
- *   lacks, and no input was modified;
+ *   lacks, and no input was modified; where torch's backward raised, convkit's must throw;
  * - a graph case: the same, for `inputs.x` run through `steps` with every input requiring grad;
  * - conv2d_input_grad / conv2d_weight_grad (torch.nn.grad.conv2d_input / conv2d_weight): like a
  *   conv2d case, torch's output within the tolerance, or convkit throws where torch raised.
@@ -44,18 +44,23 @@ import {
   type CaseResult,
   type Outcome,
   type TensorRef,
+  type TorchError,
 } from './cases.js';
 
-/** How torch backpropagated through a forward case, and the gradients it got. */
+/** How torch backpropagated through a forward case, and the gradients it got (or the error it raised). */
 export interface Backward {
-  /** `backward`: y.backward(R); `sum`: (y * R).sum().backward(). */
-  loss: 'backward' | 'sum';
+  /** `backward`: y.backward(R); `sum`: (y * R).sum().backward(); `implicit`: y.backward(). */
+  loss: 'backward' | 'sum' | 'implicit';
   /** How many times (default 1): gradients accumulate. */
   times?: number;
-  /** R, of the output's shape. */
-  gradOutput: TensorRef;
+  /** Whether each call keeps the graph (default: all but the last). */
+  retain?: boolean;
+  /** R, of the output's shape (unless the case is about a wrong one); null for `implicit`. */
+  gradOutput: TensorRef | null;
   /** Each leaf's gradient by name (`input`, `weight`, `bias`, or a module's state-dict key); null where torch's was None. */
-  grads: Record<string, TensorRef | null>;
+  grads?: Record<string, TensorRef | null>;
+  /** What torch's backward raised, in place of grads. */
+  error?: TorchError;
 }
 
 export type BackwardCase = Case & { backward?: Backward };
@@ -151,26 +156,29 @@ function runGraph(c: GraphCase, inputs: Inputs): Tensor {
   return c.steps.reduce((y, step) => runStep(y, step, leaves), leaves.get('x')!);
 }
 
-/** Backpropagates as torch did and compares every leaf's gradient; null when all match. */
+/** Backpropagates as torch did and compares every leaf's gradient (or requires the error torch raised); null when all match. */
 function checkBackward(file: CaseFile<GradCase>, backward: Backward, outcome: Outcome & { threw: false }, inputs: Inputs): string | null {
   const y = outcome.value as Tensor;
-  const r = toTensor(file, backward.gradOutput);
+  const r = backward.gradOutput === null ? undefined : toTensor(file, backward.gradOutput);
   const times = backward.times ?? 1;
   try {
     for (let i = 0; i < times; i++) {
-      const options = { retainGraph: i + 1 < times };
-      if (backward.loss === 'sum') sum(mul(y, r)).backward(undefined, options);
+      const options = { retainGraph: backward.retain ?? i + 1 < times };
+      if (backward.loss === 'sum') sum(mul(y, r!)).backward(undefined, options);
       else y.backward(r, options);
     }
   } catch (error) {
-    return `backward threw ${errorText(error)}`;
+    if (!backward.error) return `backward threw ${errorText(error)}`;
+    return error instanceof Error ? null : `backward threw a non-Error value (${String(error)})`;
   }
+  if (backward.error) return `torch's backward raised ${backward.error.type}: ${backward.error.message}, but convkit's did not`;
+  const grads = backward.grads!;
   const leaves = new Map<string, Tensor>([
     ...inputs.made.map(({ name, tensor }): [string, Tensor] => [name, tensor]),
     ...(outcome.module?.namedParameters() ?? []),
   ]);
   const problems: string[] = [];
-  for (const [name, ref] of Object.entries(backward.grads)) {
+  for (const [name, ref] of Object.entries(grads)) {
     const leaf = leaves.get(name);
     if (leaf === undefined) problems.push(`${name}: convkit has no such tensor`);
     else if (ref === null) {
@@ -180,7 +188,7 @@ function checkBackward(file: CaseFile<GradCase>, backward: Backward, outcome: Ou
       if (mismatch) problems.push(`${name}.grad: ${mismatch}`);
     }
   }
-  for (const name of leaves.keys()) if (!(name in backward.grads)) problems.push(`convkit has a leaf ${name} that torch lacks`);
+  for (const name of leaves.keys()) if (!(name in grads)) problems.push(`convkit has a leaf ${name} that torch lacks`);
   if (inputs.changed()) problems.push('backward modified an input tensor');
   return problems.length > 0 ? problems.join('\n    FAIL: ') : null;
 }
@@ -197,7 +205,9 @@ function describeGradCase(c: GradCase): string {
 
 function howBackward(backward: Backward | undefined): string {
   if (!backward) return '';
-  return `\n    backward: ${backward.loss === 'sum' ? 'sum(mul(y, R)).backward()' : 'y.backward(R)'} x${backward.times ?? 1}`;
+  const call = { backward: 'y.backward(R)', sum: 'sum(mul(y, R)).backward()', implicit: 'y.backward()' }[backward.loss];
+  const retain = backward.retain === undefined ? '' : `, retainGraph ${backward.retain}`;
+  return `\n    backward: ${call} x${backward.times ?? 1}${retain}${backward.error ? ` (torch raised ${backward.error.type}: ${backward.error.message})` : ''}`;
 }
 
 /** Runs `call`, catching what it throws as a call-stage outcome. */

@@ -333,19 +333,35 @@ class CaseWriter:
         return case
 
     def _backward(self, case, out, leaves, backward):
-        """Backpropagate a random gradOutput R through `out`, as the spec `backward` says ({"loss":
-        "backward"} for out.backward(R), {"loss": "sum"} for (out * R).sum().backward(); "times": 2
-        runs it twice, so that gradients accumulate), and record every leaf's .grad by name."""
-        grad_out = randn(*out.shape)
+        """Backpropagate a random gradOutput R through `out` as the spec `backward` says, and record
+        every leaf's .grad by name.  "loss": "backward" runs out.backward(R), "sum" runs
+        (out * R).sum().backward(), "implicit" runs out.backward() (no R); "times": 2 runs it twice,
+        the graph retained for the first (or as "retain" says), so gradients accumulate;
+        "gradOutputShape" draws R of another shape than out's.  With "error": true torch must raise,
+        and its error (stage "backward") is recorded in place of the gradients."""
+        loss = backward["loss"]
+        grad_out = None if loss == "implicit" else randn(*backward.get("gradOutputShape", out.shape))
         times = backward.get("times", 1)
-        for i in range(times):
-            retain = i + 1 < times
-            if backward["loss"] == "sum":
-                (out * grad_out).sum().backward(retain_graph=retain)
-            else:
-                out.backward(grad_out, retain_graph=retain)
-        case["backward"] = dict(backward, gradOutput=self.tensor(grad_out),
-                                grads={name: self.tensor(leaf.grad) for name, leaf in leaves.items()})
+        record = {key: value for key, value in backward.items() if key not in ("error", "gradOutputShape")}
+        record["gradOutput"] = self.tensor(grad_out)
+        case["backward"] = record
+        try:
+            for i in range(times):
+                retain = backward.get("retain", i + 1 < times)
+                if loss == "sum":
+                    (out * grad_out).sum().backward(retain_graph=retain)
+                elif loss == "implicit":
+                    out.backward(retain_graph=retain)
+                else:
+                    out.backward(grad_out, retain_graph=retain)
+        except Exception as exc:
+            if not backward.get("error"):
+                raise
+            record["error"] = error_info(exc, "backward")
+            return
+        if backward.get("error"):
+            raise AssertionError(f"case {case['id']} ({case['torch']}): expected torch's backward to raise")
+        record["grads"] = {name: self.tensor(leaf.grad) for name, leaf in leaves.items()}
 
     def conv2d(self, group, case_id, x, w, b=None, options=None, *, omit_bias=False,
                note=None, expect=None, backward=None):

@@ -9,6 +9,8 @@ without Python.  Groups:
   grad_pad         F.pad in every mode, backpropagated
   grad_graph       convolutions followed by ReLU, broadcast add/sub/mul, sum/mean,
                    reshape and flatten, backpropagated
+  grad_backward_errors  backward calls torch rejects (no gradient for a non-scalar, a gradient
+                   of the wrong shape, a second backward through a freed graph)
   grad_functional  torch.nn.grad.conv2d_input / conv2d_weight calls torch accepts
   grad_invalid     torch.nn.grad calls torch rejects (one per rule)
 
@@ -170,6 +172,8 @@ def graphs(w):
     x, shapes = (2, 3, 5, 4), {"x": (2, 3, 5, 4), "w": (4, 3, 3, 3), "b": (4,)}
     graph("conv_relu_mean_loss", shapes, [conv, {"op": "relu"}, {"op": "mean"}],
           note="a scalar loss: backward(R) with a 0-d R")
+    graph("conv_sum_implicit_gradient", shapes, [conv, {"op": "sum"}], backward={"loss": "implicit"},
+          note="y.backward() with no gradient: y is a scalar")
     graph("add_channel_bias", dict(shapes, c=(4, 1, 1)), [conv, {"op": "add", "other": "c"}, {"op": "relu"}],
           note="c broadcasts over the batch and the positions: its gradient sums over them")
     graph("mul_row_swapped", dict(shapes, c=(4,)), [conv, {"op": "mul", "other": "c", "swap": True}], backward=SUM,
@@ -187,6 +191,27 @@ def graphs(w):
     graph("unbatched_conv_mean_keepdim", {"x": (3, 5, 4), "w": (2, 3, 2, 2), "c": (2, 1, 1)},
           [{"op": "conv2d", "weight": "w", "options": {"padding": "same"}}, {"op": "mul", "other": "c"},
            {"op": "mean", "dims": [0, 2], "keepdim": True}])
+
+
+def backward_errors(w):
+    g = "grad_backward_errors"
+    w.group(g, "backward calls torch rejects: convkit's backward must throw")
+    x = (2, 3, 5, 4)
+
+    def error(name, backward, steps=({"op": "conv2d", "weight": "w", "bias": "b"},), **kw):
+        case_id = f"{g}/{name}"
+        seed_for(case_id)
+        leaves = {"x": randn(*x), "w": randn(4, 3, 3, 3), "b": randn(4)}
+        w.graph(g, case_id, leaves, list(steps), backward=dict(backward, error=True), expect=OK, **kw)
+
+    error("implicit_gradient_non_scalar", {"loss": "implicit"}, note="y.backward() needs a scalar y")
+    error("gradient_wrong_shape", {"loss": "backward", "gradOutputShape": (2, 4, 3, 3)})
+    error("gradient_transposed_shape", {"loss": "backward", "gradOutputShape": (4, 2, 3, 2)},
+          note="as many elements as y, in another shape")
+    error("gradient_missing_batch_dimension", {"loss": "backward", "gradOutputShape": (4, 3, 2)},
+          note="y's shape cannot broadcast to R's: torch does not reduce R")
+    error("second_backward_through_freed_graph", {"loss": "backward", "times": 2, "retain": False},
+          note="the convolution's saved tensors are freed by the first backward")
 
 
 def functional(w, group, case_id, name, x_shape, w_shape, options=None, *, go_shape=None, expect=OK, note=None):
@@ -274,11 +299,11 @@ def main():
     args = parser.parse_args()
 
     w = CaseWriter("tools/torch/make_grad_fixtures.py")
-    for make in [tutorial, conv2d_forms, module_forms, composite, pad_forms, graphs, functional_forms,
-                 invalid_functional]:
+    for make in [tutorial, conv2d_forms, module_forms, composite, pad_forms, graphs, backward_errors,
+                 functional_forms, invalid_functional]:
         make(w)
     json_path, bin_path = w.write(args.out, args.name)
-    errors = sum(1 for c in w.cases if "error" in c)
+    errors = sum(1 for c in w.cases if "error" in c or "error" in c.get("backward", {}))
     print(f"wrote {len(w.cases)} cases ({errors} errors) in {len(w.groups)} groups")
     for path in (json_path, bin_path):
         print(f"  {os.path.relpath(path)}: {os.path.getsize(path)} bytes")
