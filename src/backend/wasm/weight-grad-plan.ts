@@ -6,12 +6,10 @@ import type { ConvGeometry } from '../backend.js';
 import { Param } from './params.js';
 import type { TaskKernel } from './pool.js';
 
-/** Positions per packed block: a block's dY rows and Col rows are dot products of this length. */
-const TILE = 256;
-/** Col is built KC rows at a time: a [KC x TILE] block (64 KiB) stays in L2 while every channel's dY passes it. */
-const KC = 64;
-/** Col rows 64 bytes longer than TILE, so that the rows a tile reads spread over L1's sets. */
-const ROW_FLOATS = TILE + 16;
+/** Positions a GEMM block aims for (whole output rows): its dY rows and Col rows are dot products of this length. */
+const BLOCK_POSITIONS = 512;
+/** Tap planes are built for this many bytes of input channels at a time, which stay in L2 while every channel's dY passes them. */
+const PLANES_BYTES = 96 * 1024;
 /** A slice holds at least this many positions: fewer make each task's dot products too short. */
 const MIN_SLICE = 256;
 /** Slices at most: enough tasks to balance threads, few enough partials to add up cheaply. */
@@ -32,6 +30,8 @@ export interface WeightGradPlan {
   workspaceBytes: number;
   /** Buffers to allocate: the field that holds each one's offset, and its bytes. */
   buffers: Partial<Record<Param, number>>;
+  /** Tables to copy in: the field that holds each one's offset, and its values. */
+  tables: Partial<Record<Param, Int32Array>>;
   fields: Partial<Record<Param, number>>;
 }
 
@@ -58,24 +58,43 @@ export function depthwisePlan(g: ConvGeometry): WeightGradPlan {
   // padPlane zeroes padTop rows and padLeft columns even past a plane that keeps fewer
   const planeFloats = (hp + g.padTop + 1) * g.strideW * phaseW + g.padLeft;
   return {
-    runs: [['depthwiseWeightGradTask', g.cIn]], workspaceBytes: lines((g.cOut / g.cIn) * slots * 4 + planeFloats), buffers: {},
+    runs: [['depthwiseWeightGradTask', g.cIn]], workspaceBytes: lines((g.cOut / g.cIn) * slots * 4 + planeFloats), buffers: {}, tables: {},
     fields: { [Param.HP]: hp, [Param.WP]: phaseW },
   };
 }
 
-/** The GEMM over positions: slices of them, each summed into its own partial dW, then added up. */
+/**
+ * The GEMM over positions, in blocks of TILE whole output rows (each rounded up to whole vectors), Col's
+ * rows read from tap planes of PLANE rows built KC input channels at a time (tap-planes.ts), OFFSETS
+ * holding each of the chunk's K rows' byte offset among them; the rows split into slices, each summed
+ * into its own partial dW, then added up.
+ */
 export function gemmPlan(g: ConvGeometry): WeightGradPlan {
-  const K = (g.cIn / g.groups) * g.kH * g.kW;
-  const positions = g.n * g.outH * g.outW;
+  const cInG = g.cIn / g.groups;
+  const taps = g.kH * g.kW;
+  const K = cInG * taps;
+  const padded = Math.ceil(g.outW / 4) * 4;
+  const blockRows = Math.max(1, Math.floor(BLOCK_POSITIONS / padded));
+  const planeRows = blockRows + Math.floor(((g.kH - 1) * g.dilationH) / g.strideH);
+  const planeFloats = planeRows * padded;
+  const channelFloats = g.kW * g.strideH * planeFloats;
+  const chunk = Math.max(1, Math.min(cInG, Math.floor(PLANES_BYTES / 4 / channelFloats)));
+  const offsets = Int32Array.from({ length: chunk * taps }, (_, k) => {
+    const c = Math.floor(k / taps);
+    const ky = (Math.floor(k / g.kW) % g.kH) * g.dilationH;
+    const kx = k % g.kW;
+    return (((c * g.kW + kx) * g.strideH + (ky % g.strideH)) * planeFloats + Math.floor(ky / g.strideH) * padded) * 4;
+  });
   const dwBytes = g.cOut * K * 4;
-  const slices = Math.max(1, Math.min(MAX_SLICES, Math.floor(positions / MIN_SLICE), Math.floor(MAX_PARTIAL_BYTES / dwBytes)));
-  const { mPanels, mBlocks, blockRows } = channelBlocks(g.cOut / g.groups, slices * g.groups);
+  const slices = Math.max(1, Math.min(MAX_SLICES, g.n * g.outH, Math.floor((g.n * g.outH * g.outW) / MIN_SLICE), Math.floor(MAX_PARTIAL_BYTES / dwBytes)));
+  const { mPanels, mBlocks, blockRows: channels } = channelBlocks(g.cOut / g.groups, slices * g.groups);
   const runs: [TaskKernel, number][] = [['weightGradGemmTask', slices * g.groups * mBlocks]];
   if (slices > 1) runs.push(['weightGradSumTask', Math.ceil(dwBytes / 4 / SUM_CHUNK)]);
   return {
-    runs, workspaceBytes: lines(blockRows * TILE + KC * ROW_FLOATS), buffers: slices > 1 ? { [Param.PARTIALS]: slices * dwBytes } : {},
+    runs, workspaceBytes: lines(channels * blockRows * padded + chunk * channelFloats),
+    buffers: slices > 1 ? { [Param.PARTIALS]: slices * dwBytes } : {}, tables: { [Param.OFFSETS]: offsets },
     fields: {
-      [Param.K]: K, [Param.KC]: KC, [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks, [Param.TILE]: TILE, [Param.WP]: ROW_FLOATS,
+      [Param.K]: K, [Param.KC]: chunk, [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks, [Param.TILE]: blockRows, [Param.PLANE]: planeRows,
       [Param.SLICES]: slices, [Param.SUM_CHUNK]: SUM_CHUNK,
     },
   };
@@ -117,6 +136,7 @@ export function winogradPlan(g: ConvGeometry): WeightGradPlan {
     buffers: {
       [Param.V]: 36 * g.cIn * stride * 4, [Param.M]: 36 * g.groups * mPanels * stride * 16, [Param.U]: 36 * g.cOut * (g.cIn / g.groups) * 4,
     },
+    tables: {},
     fields: {
       [Param.TILES_W]: tilesW, [Param.TILES_S]: tilesH * tilesW, [Param.TILES_N]: perImage, [Param.STRIDE]: stride,
       [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks,

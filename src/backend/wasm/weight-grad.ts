@@ -22,18 +22,21 @@ export interface WeightGradKnobs {
 export const weightGradTuning = { force: null as 'gemm' | 'winograd' | null };
 
 /**
- * Winograd pays from this many channels per group on both sides: its transforms cost about as much per
- * tile and channel as 16 channels' worth of its GEMMs.
+ * Winograd pays from this many channels per group on both sides (measured, one thread: 16 channels per
+ * group of 32x32, 1.2x slower than the GEMM; 64 channels of 56x56 2.5x faster, 128 of 28x28 1.7x).
  */
-const WINOGRAD_MIN_CHANNELS = 16;
-/** Computed outputs per kept one, at most (4x4 tiles overhanging small images). */
-const WINOGRAD_MAX_WASTE = 1.5;
+const WINOGRAD_MIN_CHANNELS = 32;
+/**
+ * Computed outputs per kept one, at most: 4x4 tiles overhanging small (sub-)images (measured: 256
+ * channels of 33x33 at dilation 6, sub-images of 6x6 outputs, waste 2.1, 1.3x faster than the GEMM).
+ */
+const WINOGRAD_MAX_WASTE = 2.2;
 /**
  * Tiles (over the batch) from which Winograd's GEMMs pay: they take dot products over the tiles, and
- * shorter ones spend their time adding lanes (measured: 512 channels of 7x7, 4 tiles, ran 4x slower
- * than the direct GEMM; 128 of 28x28, 49 tiles, tied).
+ * shorter ones spend their time adding lanes (measured: 512 channels of 7x7, 4 tiles, 4x slower than
+ * the GEMM; 128 of 28x28, 49 tiles, 1.7x faster).
  */
-const WINOGRAD_MIN_TILES = 64;
+const WINOGRAD_MIN_TILES = 16;
 
 function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
@@ -94,6 +97,11 @@ export function runConv2dWeightGrad(
   block[Param.WORKSPACE_BYTES] = p.workspaceBytes;
   for (const key in p.fields) block[Number(key)] = p.fields[Number(key) as Param] as number;
   for (const key in p.buffers) block[Number(key)] = instance.alloc(where, p.buffers[Number(key) as Param] as number);
+  for (const key in p.tables) {
+    const table = p.tables[Number(key) as Param] as Int32Array;
+    block[Number(key)] = instance.alloc(where, table.length * 4);
+    instance.writeInts(block[Number(key)] as number, table);
+  }
   instance.writeInts(params, block);
 
   const parallel = macsOf(g) >= knobs.parallelMacs;

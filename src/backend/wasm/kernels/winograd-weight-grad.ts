@@ -205,7 +205,7 @@ export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32
   const panelBytes = <usize>stride << 4;
   const a = <usize>P.param(params, P.M) + (<usize>(xi * groups * mPanels + g * mPanels + m0 / 4)) * panelBytes;
   const b = <usize>P.param(params, P.V) + (<usize>(xi * cIn + g * cInG) * <usize>stride << 2);
-  gemmBlock(a, panelBytes, rows, b, <usize>stride << 2, cInG, stride, c, cRow);
+  gemmBlock(a, panelBytes, rows, b, <usize>stride << 2, 0, cInG, stride, c, cRow);
 }
 
 // 1-D G^T x of six values (F(4, 3)'s G, 6 x 3), in float64: three results.
