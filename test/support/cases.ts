@@ -275,7 +275,7 @@ export function runConvkit(file: CaseFile<CaseBase>, c: Case, inputs: Inputs): O
   }
 }
 
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return `non-Error value ${String(error)}`;
 }

@@ -34,6 +34,7 @@ import {
 import {
   compareTensor,
   describeCase,
+  errorText,
   Inputs,
   judge,
   runConvkit,
@@ -104,10 +105,6 @@ export interface GraphCase extends CaseBase {
 }
 
 export type GradCase = BackwardCase | GraphCase | Conv2dInputGradCase | Conv2dWeightGradCase;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : `non-Error value ${String(error)}`;
-}
 
 function callFunctional(c: Conv2dInputGradCase | Conv2dWeightGradCase, inputs: Inputs): Tensor {
   const options = c.options as Conv2dOptions | undefined;
