@@ -261,6 +261,10 @@ def perturb_weight_out_channels(rng, cfg):
     bump(rng, cfg["w"], 0)
 
 
+def perturb_weight_in_channels(rng, cfg):
+    bump(rng, cfg["w"], 1, (1, 2) if cfg["w"][1] == 1 else (-1, 1))
+
+
 def perturb_kernel(rng, cfg):
     dim = rng.choice([2, 3])
     bump(rng, cfg["w"], dim, (1, 2) if cfg["w"][dim] == 1 else (-1, 1, 2))
@@ -338,7 +342,7 @@ def perturb_negative_size(rng, cfg):
 
 PERTURBATIONS = [
     perturb_groups_negative, perturb_groups_mismatch, perturb_input_channels, perturb_weight_out_channels,
-    perturb_kernel, perturb_grad_output_channels, perturb_grad_output_size, perturb_grad_output_batch,
+    perturb_weight_in_channels, perturb_kernel, perturb_grad_output_channels, perturb_grad_output_size, perturb_grad_output_batch,
     perturb_input_size, perturb_kernel_too_large, perturb_rank, perturb_nonpositive,
     perturb_padding_string, perturb_non_integer, perturb_pair_length, perturb_negative_size,
 ]
