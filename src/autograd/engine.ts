@@ -50,7 +50,11 @@ function propagate(start: Node, seed: Tensor, retainGraph: boolean): void {
         const sum = pending.get(edge);
         pending.set(edge, sum === undefined ? grad : added(sum, grad));
       } else {
-        accumulate(edge, grad);
+        // a leaf may keep a gradient whose memory nothing else holds: not the incoming one (or a view of
+        // it, as add and reshape pass on) nor one this node hands to another edge
+        const owned = grad.data.buffer !== gradOutput.data.buffer && grad.data.buffer !== seed.data.buffer &&
+          grads.every((other, j) => j === i || other?.data.buffer !== grad.data.buffer);
+        accumulate(edge, grad, owned);
       }
     });
   }
@@ -84,11 +88,14 @@ function added(a: Tensor, b: Tensor): Tensor {
   return new Tensor(out, a.shape);
 }
 
-/** Adds `grad` into a leaf's `grad`, which starts as a copy (the gradient may be another tensor's data). */
-function accumulate(leaf: Tensor, grad: Tensor): void {
+/**
+ * Adds `grad` into a leaf's `grad`. A first gradient is kept as it is where the leaf may own its memory
+ * (`owned`), else copied: the leaf's `grad` shares its data with no other tensor.
+ */
+function accumulate(leaf: Tensor, grad: Tensor, owned = false): void {
   const current = leaf.grad;
   if (current === null) {
-    leaf.grad = new Tensor(grad.data.slice(), leaf.shape);
+    leaf.grad = new Tensor(owned ? grad.data : grad.data.slice(), leaf.shape);
     return;
   }
   for (let i = 0; i < current.numel; i++) current.data[i] += grad.data[i];

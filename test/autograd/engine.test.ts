@@ -113,3 +113,22 @@ test('a Sequential records the same values as it computes without grad (fused Re
   assert.equal(recorded.gradFn?.name, 'ConvolutionBackward0');
   assert.deepEqual([...recorded.data], [...plain.data]);
 });
+
+test('a leaf\'s grad shares memory with no other tensor: not the gradient given, nor another leaf\'s', () => {
+  const x = tensor([1, 2, 3]).requiresGrad_();
+  const given = tensor([4, 5, 6]);
+  x.reshape([3, 1]).backward(given.reshape([3, 1]));
+  assert.notEqual((x.grad as Tensor).data.buffer, given.data.buffer);
+  const a = tensor([1, 2]).requiresGrad_();
+  const b = tensor([3, 4]).requiresGrad_();
+  sum(add(a, b)).backward();
+  assert.notEqual((a.grad as Tensor).data.buffer, (b.grad as Tensor).data.buffer);
+  (a.grad as Tensor).data[0] = 100;
+  assert.deepEqual([...(b.grad as Tensor).data], [1, 1]);
+  const w = randn([2, 1, 3, 3]).requiresGrad_();
+  const input = randn([1, 1, 5, 5]).requiresGrad_();
+  conv2d(input, w).backward(ones([1, 2, 3, 3]));
+  const kept = (w.grad as Tensor).data;
+  conv2d(input, w).backward(ones([1, 2, 3, 3]));
+  assert.equal((w.grad as Tensor).data, kept, 'the second pass adds into the first one\'s memory');
+});
