@@ -12,8 +12,11 @@ const BLOCK_POSITIONS = 512;
 const PLANES_BYTES = 96 * 1024;
 /** A slice holds at least this many positions: fewer make each task's dot products too short. */
 const MIN_SLICE = 256;
-/** Slices at most: enough tasks to balance threads, few enough partials to add up cheaply. */
-const MAX_SLICES = 16;
+/**
+ * Tasks (slices x groups) the GEMM's slices aim for: enough to balance threads; no more, since each
+ * slice builds its own tap planes, with the rows its blocks overlap, and adds a partial dW.
+ */
+const SLICE_TASKS = 16;
 /** The partials' memory at most. */
 const MAX_PARTIAL_BYTES = 64 * 2 ** 20;
 /** Tasks a GEMM aims for, splitting a group's output channels when there are few slices. */
@@ -86,7 +89,7 @@ export function gemmPlan(g: ConvGeometry): WeightGradPlan {
     return (((c * g.kW + kx) * g.strideH + (ky % g.strideH)) * planeFloats + Math.floor(ky / g.strideH) * padded) * 4;
   });
   const dwBytes = g.cOut * K * 4;
-  const slices = Math.max(1, Math.min(MAX_SLICES, g.n * g.outH, Math.floor((g.n * g.outH * g.outW) / MIN_SLICE), Math.floor(MAX_PARTIAL_BYTES / dwBytes)));
+  const slices = Math.max(1, Math.min(Math.ceil(SLICE_TASKS / g.groups), g.n * g.outH, Math.floor((g.n * g.outH * g.outW) / MIN_SLICE), Math.floor(MAX_PARTIAL_BYTES / dwBytes)));
   const { mPanels, mBlocks, blockRows: channels } = channelBlocks(g.cOut / g.groups, slices * g.groups);
   const runs: [TaskKernel, number][] = [['weightGradGemmTask', slices * g.groups * mBlocks]];
   if (slices > 1) runs.push(['weightGradSumTask', Math.ceil(dwBytes / 4 / SUM_CHUNK)]);
