@@ -26,17 +26,17 @@ const cache = new WeakMap<Float32Array, Cached>();
  * `phaseWeight`, the same array while `weight` is unchanged, so that what the forward caches per weight
  * array (Winograd's transformed weights, kept in WebAssembly memory) is reused across calls.
  */
-function cachedPhaseWeight(g: ConvGeometry, weight: Float32Array, phase: Phase, sumsChannels: boolean): Float32Array {
+function cachedPhaseWeight(g: ConvGeometry, weight: Float32Array, phase: Phase): Float32Array {
   let hit = cache.get(weight);
   if (hit === undefined || !same(hit.snapshot, weight)) {
     hit = { snapshot: weight.slice(), byTaps: new Map() };
     cache.set(weight, hit);
   }
   const { rows: r, cols: c } = phase;
-  const key = `${g.cOut} ${g.groups} ${g.kH} ${g.kW} ${sumsChannels} ${r.tap0} ${r.tapStep} ${r.taps} ${c.tap0} ${c.tapStep} ${c.taps}`;
+  const key = `${g.cOut} ${g.groups} ${g.kH} ${g.kW} ${r.tap0} ${r.tapStep} ${r.taps} ${c.tap0} ${c.tapStep} ${c.taps}`;
   let flipped = hit.byTaps.get(key);
   if (flipped === undefined) {
-    flipped = phaseWeight(g, weight, phase, sumsChannels);
+    flipped = phaseWeight(g, weight, phase);
     hit.byTaps.set(key, flipped);
   }
   return flipped;
@@ -55,23 +55,13 @@ function clipped(g: ConvGeometry, gradOutput: Float32Array, { rows, cols, geom }
   return out;
 }
 
-/**
- * Writes a phase's result (planes of rows.length x cols.length, `perChannel` consecutive ones summed per
- * input channel) to its rows and columns of the input gradient.
- */
-function interleave(g: ConvGeometry, result: Float32Array, rows: AxisPhase, cols: AxisPhase, perChannel: number, gradInput: Float32Array): void {
-  const plane = rows.length * cols.length;
+/** Writes a phase's result (planes of rows.length x cols.length) to its rows and columns of the input gradient. */
+function interleave(g: ConvGeometry, result: Float32Array, rows: AxisPhase, cols: AxisPhase, gradInput: Float32Array): void {
   for (let c = 0; c < g.n * g.cIn; c++) {
     for (let j = 0; j < rows.length; j++) {
       const to = (c * g.h + rows.first + rows.step * j) * g.w + cols.first;
-      for (let r = 0; r < perChannel; r++) {
-        const from = (c * perChannel + r) * plane + j * cols.length;
-        if (r === 0) {
-          for (let i = 0; i < cols.length; i++) gradInput[to + cols.step * i] = result[from + i];
-        } else {
-          for (let i = 0; i < cols.length; i++) gradInput[to + cols.step * i] += result[from + i];
-        }
-      }
+      const from = (c * rows.length + j) * cols.length;
+      for (let i = 0; i < cols.length; i++) gradInput[to + cols.step * i] = result[from + i];
     }
   }
 }
@@ -98,9 +88,7 @@ function planDepthwiseInputGrad(g: ConvGeometry): Plan {
 
 /**
  * dL/dinput of `g`'s convolution (see `Backend.conv2dInputGrad`). Tiny layers run on the reference
- * kernel, as the forward's do. A depthwise layer with a depth multiplier m > 1 runs its phases as
- * depthwise convolutions over the C_out channels and sums them m at a time, so that they stay on the
- * depthwise kernel instead of a GEMM whose panels of 4 output channels would hold 1.
+ * kernel, as the forward's do.
  */
 export function runConv2dInputGrad(
   instance: WasmInstance, pool: ThreadPool, g: ConvGeometry, gradOutput: Float32Array, weight: Float32Array, gradInput: Float32Array,
@@ -110,21 +98,19 @@ export function runConv2dInputGrad(
     referenceInputGrad(g, gradOutput, weight, gradInput);
     return;
   }
-  const sumsChannels = g.groups === g.cIn && g.cIn > 1 && g.cOut > g.cIn;
-  const perChannel = sumsChannels ? g.cOut / g.cIn : 1;
   if (g.groups === g.cIn && g.cIn > 1 && (g.strideH > 1 || g.strideW > 1)) {
     instance.reset();
     execute(instance, pool, g, { p: planDepthwiseInputGrad(g), transformed: 0 }, gradOutput, weight, null, gradInput, 'none');
     return;
   }
-  const phases = inputGradPhases(g, sumsChannels);
-  // one phase covering every input row and column, one output channel per input channel: written in place
-  const whole = phases.length === 1 && perChannel === 1 && phases[0].geom.outH === g.h && phases[0].geom.outW === g.w;
+  const phases = inputGradPhases(g);
+  // one phase covering every input row and column (stride 1): written in place
+  const whole = phases.length === 1 && phases[0].geom.outH === g.h && phases[0].geom.outW === g.w;
   if (!whole) gradInput.fill(0);
   for (const phase of phases) {
     const { geom } = phase;
     const result = whole ? gradInput : new Float32Array(geom.n * geom.cOut * geom.outH * geom.outW);
-    runConv2d(instance, pool, geom, clipped(g, gradOutput, phase), cachedPhaseWeight(g, weight, phase, sumsChannels), null, result, 'none');
-    if (!whole) interleave(g, result, phase.rows, phase.cols, perChannel, gradInput);
+    runConv2d(instance, pool, geom, clipped(g, gradOutput, phase), cachedPhaseWeight(g, weight, phase), null, result, 'none');
+    if (!whole) interleave(g, result, phase.rows, phase.cols, gradInput);
   }
 }
