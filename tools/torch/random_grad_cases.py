@@ -134,7 +134,8 @@ def draw_step(rng, shape, leaves):
         return step
     if kind == "reshape":
         if rng.random() < 0.5:
-            return {"op": "reshape", "shape": rng.choice([[-1], [shape[0], -1]])}
+            # [0, -1] is ambiguous (torch raises): an empty batch is only flattened whole
+            return {"op": "reshape", "shape": rng.choice([[-1], [shape[0], -1]] if shape[0] else [[-1]])}
         start = rng.randint(0, len(shape) - 1)
         return {"op": "flatten", "start": start, "end": rng.randint(start, len(shape) - 1)}
     if len(shape) in (3, 4) and min(shape[-2:]) >= 1:
@@ -143,9 +144,11 @@ def draw_step(rng, shape, leaves):
 
 
 def draw_graph(rng):
-    """(leaves, steps): x (3-D or 4-D) through a convolution or a pad, then 2-5 more steps."""
+    """(leaves, steps): x (3-D, 4-D, sometimes an empty batch) through a convolution or a pad, then
+    2-5 more steps."""
     c, h, w = rng.randint(1, 4), rng.randint(3, 8), rng.randint(3, 8)
-    leaves = {"x": randn(*((rng.randint(1, 3), c, h, w) if rng.random() < 0.8 else (c, h, w)))}
+    n = 0 if rng.random() < 0.1 else rng.randint(1, 3)
+    leaves = {"x": randn(*((n, c, h, w) if rng.random() < 0.8 else (c, h, w)))}
     if rng.random() < 0.75:
         k = rng.randint(1, 3)
         leaves["w"] = randn(rng.randint(1, 4), c, k, k)
