@@ -47,11 +47,11 @@ function randomCase(geom: ConvGeometry): Case {
 
 /**
  * Checks each case against the reference on one thread, and that two threads give the same bits, on
- * each path: the chosen one, the GEMM, and Winograd (for 3x3 stride-1 layers).
+ * each path: the chosen one, the GEMM, and Winograd's F(4x4) and F(6x6) (for 3x3 stride-1 layers).
  */
 function checkCases(cases: readonly Case[]): void {
   const expected = cases.map((c) => referenceOf(c.geom, c.input, c.gradOutput));
-  for (const force of [null, 'gemm', 'winograd'] as const) {
+  for (const force of [null, 'gemm', 'winograd-f4', 'winograd-f6'] as const) {
     weightGradTuning.force = force;
     try {
       const one = withThreads(1, () => cases.map((c) => wasmWeightGrad(c.geom, c.input, c.gradOutput)));

@@ -24,7 +24,7 @@ const TARGET_TASKS = 8;
 /** Floats of dW each task of the partials' sum adds up. */
 const SUM_CHUNK = 16384;
 /** Bytes of lane vectors before a Winograd transform's padded plane in its workspace (kernels' SCRATCH). */
-const WINOGRAD_SCRATCH = 42 * 16;
+const WINOGRAD_SCRATCH = 72 * 16;
 
 export interface WeightGradPlan {
   /** Task kernels and their task counts, run in order. */
@@ -103,45 +103,50 @@ export function gemmPlan(g: ConvGeometry): WeightGradPlan {
   };
 }
 
-/** Tiles of 4x4 outputs per row and column of each of a dilated layer's sub-images (the layer itself when undilated). */
-function winogradTiles(g: ConvGeometry): { tilesH: number; tilesW: number; perImage: number } {
-  const tilesH = Math.ceil(Math.ceil(g.outH / g.dilationH) / 4);
-  const tilesW = Math.ceil(Math.ceil(g.outW / g.dilationW) / 4);
+/** Winograd's output tile sizes: F(4x4, 3x3) and F(6x6, 3x3). */
+export type WinogradTile = 4 | 6;
+
+/** Tiles of m x m outputs per row and column of each of a dilated layer's sub-images (the layer itself when undilated). */
+function winogradTiles(g: ConvGeometry, m: WinogradTile): { tilesH: number; tilesW: number; perImage: number } {
+  const tilesH = Math.ceil(Math.ceil(g.outH / g.dilationH) / m);
+  const tilesW = Math.ceil(Math.ceil(g.outW / g.dilationW) / m);
   return { tilesH, tilesW, perImage: g.dilationH * g.dilationW * tilesH * tilesW };
 }
 
-/** Computed outputs per kept one of Winograd's 4x4 tiles. */
-export function winogradWaste(g: ConvGeometry): number {
-  return (winogradTiles(g).perImage * 16) / (g.outH * g.outW);
+/** Computed outputs per kept one of Winograd's m x m tiles. */
+export function winogradWaste(g: ConvGeometry, m: WinogradTile): number {
+  return (winogradTiles(g, m).perImage * m * m) / (g.outH * g.outW);
 }
 
 /** The columns of Winograd's V and M: every image's tiles, each image's from a multiple of 4. */
-export function winogradColumns(g: ConvGeometry): number {
-  return g.n * Math.ceil(winogradTiles(g).perImage / 4) * 4;
+export function winogradColumns(g: ConvGeometry, m: WinogradTile): number {
+  return g.n * Math.ceil(winogradTiles(g, m).perImage / 4) * 4;
 }
 
 /**
- * Winograd F(4x4, 3x3), transposed (kernels/winograd-weight-grad.ts): the input's and the gradient's
- * tiles transformed into V and M, rows of STRIDE floats holding every image's tiles; 36 GEMMs into U;
- * U transformed back into dW.
+ * Winograd F(m x m, 3x3), transposed (kernels/winograd-weight-grad.ts): the input's and the gradient's
+ * tiles transformed into V and M, rows of STRIDE floats holding every image's tiles; (m + 2)^2 GEMMs into
+ * U; U transformed back into dW.
  */
-export function winogradPlan(g: ConvGeometry): WeightGradPlan {
-  const { tilesH, tilesW, perImage } = winogradTiles(g);
-  const stride = winogradColumns(g);
-  const { mPanels, mBlocks } = channelBlocks(g.cOut / g.groups, 36 * g.groups);
-  const inputPlane = g.dilationH * (4 * tilesH + 2) * g.dilationW * (4 * tilesW + 2);
+export function winogradPlan(g: ConvGeometry, m: WinogradTile): WeightGradPlan {
+  const { tilesH, tilesW, perImage } = winogradTiles(g, m);
+  const stride = winogradColumns(g, m);
+  const positions = (m + 2) ** 2;
+  const { mPanels, mBlocks } = channelBlocks(g.cOut / g.groups, positions * g.groups);
+  const inputPlane = g.dilationH * (m * tilesH + 2) * g.dilationW * (m * tilesW + 2);
   return {
     runs: [
       ['winogradWeightGradInputTask', g.n * g.cIn], ['winogradWeightGradOutputTask', g.n * g.cOut],
-      ['winogradWeightGradGemmTask', 36 * g.groups * mBlocks], ['winogradWeightGradWeightTask', g.cOut],
+      ['winogradWeightGradGemmTask', positions * g.groups * mBlocks], ['winogradWeightGradWeightTask', g.cOut],
     ],
     workspaceBytes: WINOGRAD_SCRATCH + lines(inputPlane),
     buffers: {
-      [Param.V]: 36 * g.cIn * stride * 4, [Param.M]: 36 * g.groups * mPanels * stride * 16, [Param.U]: 36 * g.cOut * (g.cIn / g.groups) * 4,
+      [Param.V]: positions * g.cIn * stride * 4, [Param.M]: positions * g.groups * mPanels * stride * 16,
+      [Param.U]: positions * g.cOut * (g.cIn / g.groups) * 4,
     },
     tables: {},
     fields: {
-      [Param.TILES_W]: tilesW, [Param.TILES_S]: tilesH * tilesW, [Param.TILES_N]: perImage, [Param.STRIDE]: stride,
+      [Param.TILE]: m, [Param.TILES_W]: tilesW, [Param.TILES_S]: tilesH * tilesW, [Param.TILES_N]: perImage, [Param.STRIDE]: stride,
       [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks,
     },
   };

@@ -9,7 +9,7 @@ import { conv2dWeightGrad as referenceWeightGrad } from '../reference/conv2d-gra
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { ThreadPool } from './pool.js';
-import { depthwisePlan, gemmPlan, winogradColumns, winogradPlan, winogradWaste, type WeightGradPlan } from './weight-grad-plan.js';
+import { depthwisePlan, gemmPlan, winogradColumns, winogradPlan, winogradWaste, type WeightGradPlan, type WinogradTile } from './weight-grad-plan.js';
 
 /** The forward's knobs that the weight gradient follows: below `tinyMacs` the reference kernel, below `parallelMacs` one thread, Winograd on or off. */
 export interface WeightGradKnobs {
@@ -19,7 +19,7 @@ export interface WeightGradKnobs {
 }
 
 /** For tests and benchmarks, not public API: a path to take wherever it applies instead of the chosen one. */
-export const weightGradTuning = { force: null as 'gemm' | 'winograd' | null };
+export const weightGradTuning = { force: null as 'gemm' | 'winograd-f4' | 'winograd-f6' | null };
 
 /**
  * Winograd pays from this many channels per group on both sides (measured, one thread: 16 channels per
@@ -42,15 +42,27 @@ function macsOf(g: ConvGeometry): number {
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
 }
 
+/**
+ * Winograd's GEMM multiplies per kept output relative to the direct sum's 9, for each tile size: (m + 2)^2
+ * per m^2, F(6x6)'s raised 12% for its heavier transforms, as the forward's choice does.
+ */
+const WINOGRAD_COST: Record<WinogradTile, number> = { 4: 36 / 16, 6: (64 / 36) * 1.12 };
+
+/** The tile size with the fewest multiplies per kept output, among those that pay; null where none does. */
+function winogradTile(g: ConvGeometry): WinogradTile | null {
+  const usable = ([4, 6] as const).filter((m) => winogradWaste(g, m) <= WINOGRAD_MAX_WASTE && winogradColumns(g, m) >= WINOGRAD_MIN_TILES);
+  const score = (m: WinogradTile) => winogradWaste(g, m) * WINOGRAD_COST[m];
+  return usable.sort((a, b) => score(a) - score(b))[0] ?? null;
+}
+
 function choosePlan(g: ConvGeometry, knobs: WeightGradKnobs): WeightGradPlan {
   if (g.groups === g.cIn && g.cIn > 1) return depthwisePlan(g);
   const winograd = g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1;
   const force = weightGradTuning.force;
-  if (force !== null) return force === 'winograd' && winograd ? winogradPlan(g) : gemmPlan(g);
+  if (force !== null) return force !== 'gemm' && winograd ? winogradPlan(g, force === 'winograd-f4' ? 4 : 6) : gemmPlan(g);
   const channels = Math.min(g.cIn, g.cOut) / g.groups;
-  return winograd && knobs.winograd && channels >= WINOGRAD_MIN_CHANNELS && winogradWaste(g) <= WINOGRAD_MAX_WASTE && winogradColumns(g) >= WINOGRAD_MIN_TILES
-    ? winogradPlan(g)
-    : gemmPlan(g);
+  const tile = winograd && knobs.winograd && channels >= WINOGRAD_MIN_CHANNELS ? winogradTile(g) : null;
+  return tile === null ? gemmPlan(g) : winogradPlan(g, tile);
 }
 
 /** dL/dweight of conv2d into `gradWeight` (`cOut * (cIn / groups) * kH * kW` floats). */
