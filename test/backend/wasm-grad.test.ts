@@ -68,9 +68,7 @@ function withThreads<T>(threads: number, fn: () => T): T {
 }
 
 test('conv2dInputGrad and conv2dBiasGrad match the reference under every strategy, on one thread and two (bit for bit)', () => {
-  // which forced strategies some phase convolution ran on: a forcing that never applied tested nothing
-  const exercised = new Set<Strategy>();
-  for (let i = 0; i < 36; i++) {
+  const cases = Array.from({ length: 72 }, (_, i) => {
     const geom = randomGeometry(i);
     const gradOutput = floats(geom.n * geom.cOut * geom.outH * geom.outW);
     const weight = floats(geom.cOut * (geom.cIn / geom.groups) * geom.kH * geom.kW);
@@ -78,28 +76,36 @@ test('conv2dInputGrad and conv2dBiasGrad match the reference under every strateg
     conv2dInputGrad(geom, gradOutput, weight, expected);
     const expectedBias = new Float32Array(geom.cOut);
     conv2dBiasGrad(geom, gradOutput, expectedBias);
-    for (const config of WASM_CONFIGS) {
-      let oneThread: Float32Array | null = null;
-      for (const threads of [1, 2]) {
-        withConfig(config, () => withThreads(threads, () => {
-          const gradInput = new Float32Array(expected.length).fill(NaN); // every element must be written
-          backend().conv2dInputGrad(geom, gradOutput, weight, gradInput);
-          // a task's result does not depend on the thread that runs it
-          if (oneThread === null) oneThread = gradInput;
-          else assert.deepEqual(new Uint32Array(gradInput.buffer), new Uint32Array(oneThread.buffer), `${config.name}: 2 threads, other bits`);
-          const error = relativeError(expected, gradInput);
-          assert.ok(error <= 1e-4, `${config.name}, ${threads} threads, ${JSON.stringify(geom)}: input gradient off by ${error}`);
-          const gradBias = new Float32Array(geom.cOut).fill(NaN);
-          backend().conv2dBiasGrad(geom, gradOutput, gradBias);
-          assert.ok(relativeError(expectedBias, gradBias) <= 1e-4, `${config.name}: bias gradient of ${JSON.stringify(geom)}`);
-          // strided depthwise layers run on their own kernel, the rest as forward convolutions of their phases
-          const depthwise = geom.groups === geom.cIn && geom.cIn > 1;
-          if (tuning.force !== null && geom.n > 0 && !(depthwise && (geom.strideH > 1 || geom.strideW > 1))) {
-            for (const phase of inputGradPhases(geom)) exercised.add(chooseStrategy(phase.geom));
-          }
-        }));
+    return { geom, gradOutput, weight, expected, expectedBias, oneThread: new Map<string, Float32Array>() };
+  });
+  // which forced strategies some phase convolution ran on: a forcing that never applied tested nothing
+  const exercised = new Set<Strategy>();
+  // threads outermost: starting and stopping workers costs more than the cases
+  for (const threads of [1, 2]) {
+    withThreads(threads, () => {
+      for (const { geom, gradOutput, weight, expected, expectedBias, oneThread } of cases) {
+        for (const config of WASM_CONFIGS) {
+          withConfig(config, () => {
+            const gradInput = new Float32Array(expected.length).fill(NaN); // every element must be written
+            backend().conv2dInputGrad(geom, gradOutput, weight, gradInput);
+            const error = relativeError(expected, gradInput);
+            assert.ok(error <= 1e-4, `${config.name}, ${threads} threads, ${JSON.stringify(geom)}: input gradient off by ${error}`);
+            // a task's result does not depend on the thread that runs it
+            const first = oneThread.get(config.name);
+            if (first === undefined) oneThread.set(config.name, gradInput);
+            else assert.deepEqual(new Uint32Array(gradInput.buffer), new Uint32Array(first.buffer), `${config.name}: 2 threads, other bits`);
+            const gradBias = new Float32Array(geom.cOut).fill(NaN);
+            backend().conv2dBiasGrad(geom, gradOutput, gradBias);
+            assert.ok(relativeError(expectedBias, gradBias) <= 1e-4, `${config.name}: bias gradient of ${JSON.stringify(geom)}`);
+            // strided depthwise layers run on their own kernel, the rest as forward convolutions of their phases
+            const depthwise = geom.groups === geom.cIn && geom.cIn > 1;
+            if (tuning.force !== null && geom.n > 0 && !(depthwise && (geom.strideH > 1 || geom.strideW > 1))) {
+              for (const phase of inputGradPhases(geom)) exercised.add(chooseStrategy(phase.geom));
+            }
+          });
+        }
       }
-    }
+    });
   }
   for (const config of WASM_CONFIGS) {
     if (config.knobs.force && config.knobs.force !== 'winograd-s2') assert.ok(exercised.has(config.knobs.force), `${config.name} never applied`);
