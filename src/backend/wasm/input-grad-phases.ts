@@ -2,7 +2,8 @@
  * The input gradient of a convolution as stride-1 forward convolutions of the output gradient. Input row
  * iy = p + s j (phase p of stride s) receives from the taps ky with (p + padTop - ky d) % s = 0, an
  * arithmetic run ky0, ky0 + s / gcd(s, d), ...; run backwards (flipped) they read output-gradient rows
- * j - lo, j - lo + d / gcd(s, d), ...: a stride-1 convolution with that run as its kernel. Stride 1 is
+ * j + lo, j + lo + d / gcd(s, d), ... (lo <= 0 where the taps reach back): a stride-1 convolution with
+ * that run as its kernel, dilated by d / gcd(s, d), padded by -lo before. Stride 1 is
  * the one phase with every tap (padding d (k - 1) - pad); at stride s the s x s phases are
  * interleaved, each doing its share of the forward's multiplies and none on inserted zeros.
  */
