@@ -29,6 +29,7 @@ test('torch gradient fixture file is well-formed', () => {
     assert.equal(c.backward.error !== undefined, c.group === 'grad_backward_errors', `${c.id}: error where not expected, or none`);
     if (c.backward.error) continue;
     assert.ok(Object.values(c.backward.grads!).every((ref) => ref !== null), `${c.id}: torch left a gradient None`);
+    if (c.kind === 'graph') assert.deepEqual(Object.keys(c.magnitude?.grads ?? {}), Object.keys(c.inputs), `${c.id}: magnitudes`);
   }
 });
 

@@ -299,8 +299,11 @@ export function describeCase(c: Case): string {
   return `${c.id} [${c.kind}]\n    torch: ${c.torch}\n    convkit args: ${JSON.stringify(config)}${note}`;
 }
 
-/** Why `got` is not torch's tensor `ref` within the tolerance, or null when it is. */
-export function compareTensor(file: CaseFile<CaseBase>, ref: TensorRef, got: unknown): string | null {
+/**
+ * Why `got` is not torch's tensor `ref` within the tolerance (plus `slack`, an absolute allowance
+ * a caller justifies), or null when it is.
+ */
+export function compareTensor(file: CaseFile<CaseBase>, ref: TensorRef, got: unknown, slack = 0): string | null {
   if (!(got instanceof Tensor)) return `convkit returned ${Object.prototype.toString.call(got)}, not a Tensor`;
   if (!(got.data instanceof Float32Array)) return 'convkit returned a Tensor whose data is not a Float32Array';
   const want = values(file, ref);
@@ -309,7 +312,7 @@ export function compareTensor(file: CaseFile<CaseBase>, ref: TensorRef, got: unk
   if (got.data.length !== want.length) return `convkit output has ${got.data.length} values for shape ${shapeText(got.shape)}`;
   let maxRef = 0;
   for (const v of want) maxRef = Math.max(maxRef, Math.abs(v));
-  const tolerance = RELATIVE_TOLERANCE * Math.max(1, maxRef);
+  const tolerance = RELATIVE_TOLERANCE * Math.max(1, maxRef) + slack;
   let worst = -1;
   let worstErr = 0;
   for (let i = 0; i < want.length; i++) {
@@ -336,8 +339,8 @@ export function runCase(file: CaseFile, c: Case): CaseResult {
   return { id: c.id, group: c.group, kind: c.kind, pass: problem === null, message: problem === null ? '' : `${describeCase(c)}\n    FAIL: ${problem}` };
 }
 
-/** Why convkit's outcome differs from what torch did, or null when it does not. */
-export function judge(file: CaseFile<CaseBase>, c: CaseBase, outcome: Outcome, inputs: Inputs): string | null {
+/** Why convkit's outcome differs from what torch did, or null when it does not (`slack`: see compareTensor). */
+export function judge(file: CaseFile<CaseBase>, c: CaseBase, outcome: Outcome, inputs: Inputs, slack = 0): string | null {
   const torchError = c.error;
   if (outcome.threw) {
     if (!(outcome.error instanceof Error)) return `convkit threw a non-Error value (${String(outcome.error)})`;
@@ -353,7 +356,7 @@ export function judge(file: CaseFile<CaseBase>, c: CaseBase, outcome: Outcome, i
     const what = outcome.value instanceof Tensor ? `returned shape ${shapeText(outcome.value.shape)}` : 'constructed the module';
     return `torch raised${stage} ${torchError.type}: ${torchError.message}, but convkit did not (it ${what})`;
   }
-  const mismatch = compareTensor(file, c.output!, outcome.value);
+  const mismatch = compareTensor(file, c.output!, outcome.value, slack);
   if (mismatch) return mismatch;
   if (inputs.changed()) return 'convkit modified an input tensor';
   return null;

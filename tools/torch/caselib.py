@@ -235,6 +235,37 @@ def run_step(y, step, leaves):
     raise ValueError(f"harness: unknown graph step {op!r}")
 
 
+def magnitude_step(step):
+    """The step of the magnitude graph (see graph_magnitudes): |a| + |b| for a - b, |value| for a
+    constant fill; relu is left out by the caller (|relu(y)| <= |y|)."""
+    step = dict(step, op="add") if step["op"] == "sub" else dict(step)
+    if step["op"] in ("add", "mul") and not isinstance(step["other"], str):
+        step["other"] = abs(step["other"])
+    if "value" in step:
+        step["value"] = abs(step["value"])
+    return step
+
+
+def graph_magnitudes(leaves, steps, grad_out, times):
+    """For a graph case, bounds on the sum of |terms| behind each output and gradient element: the
+    graph rerun in float64 on |leaf| with every step made sign-free (magnitude_step), backpropagating
+    |R|.  Float32 rounding grows with these sums, not with the values (a sum of many large terms can
+    be small), so test/support/grad-cases.ts allows a tiny fraction of them on top of its tolerance.
+    Returns {"output": max bound, "grads": {name: max bound}}."""
+    tracked = {name: t.detach().abs().double().requires_grad_(True) for name, t in leaves.items()}
+    y = tracked["x"]
+    for step in steps:
+        if step["op"] != "relu":
+            y = run_step(y, magnitude_step(step), tracked)
+    r = torch.ones_like(y) if grad_out is None else grad_out.detach().abs().double()
+    (y * r).sum().backward()
+    def largest(t):  # NaN where the values are NaN too (a mean over nothing): no allowance there
+        return float(torch.nan_to_num(t, nan=0.0, posinf=0.0).max()) if t is not None and t.numel() else 0.0
+
+    return {"output": largest(y.detach()),
+            "grads": {name: times * largest(t.grad) for name, t in tracked.items()}}
+
+
 def error_info(exc, stage):
     lines = str(exc).strip().splitlines() or [""]
     message = lines[0][:MAX_MESSAGE_CHARS]
@@ -338,7 +369,8 @@ class CaseWriter:
         (out * R).sum().backward(), "implicit" runs out.backward() (no R); "times": 2 runs it twice,
         the graph retained for the first (or as "retain" says), so gradients accumulate;
         "gradOutputShape" draws R of another shape than out's.  With "error": true torch must raise,
-        and its error (stage "backward") is recorded in place of the gradients."""
+        and its error (stage "backward") is recorded in place of the gradients.  Returns R (None for
+        "implicit")."""
         loss = backward["loss"]
         grad_out = None if loss == "implicit" else randn(*backward.get("gradOutputShape", out.shape))
         times = backward.get("times", 1)
@@ -358,10 +390,11 @@ class CaseWriter:
             if not backward.get("error"):
                 raise
             record["error"] = error_info(exc, "backward")
-            return
+            return grad_out
         if backward.get("error"):
             raise AssertionError(f"case {case['id']} ({case['torch']}): expected torch's backward to raise")
         record["grads"] = {name: self.tensor(leaf.grad) for name, leaf in leaves.items()}
+        return grad_out
 
     def conv2d(self, group, case_id, x, w, b=None, options=None, *, omit_bias=False,
                note=None, expect=None, backward=None):
@@ -460,7 +493,9 @@ class CaseWriter:
         except Exception as exc:
             case["error"] = error_info(exc, "call")
         if "output" in case:
-            self._backward(case, out, tracked, backward)
+            grad_out = self._backward(case, out, tracked, backward)
+            if "grads" in case["backward"]:  # not where torch's backward raised (R may not fit)
+                case["magnitude"] = graph_magnitudes(leaves, steps, grad_out, backward.get("times", 1))
         return self._add(case, expect)
 
     def conv2d_grad(self, group, case_id, name, first, second, grad_out, options=None, *,

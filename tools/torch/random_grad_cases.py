@@ -163,9 +163,13 @@ def draw_graph(rng):
         y = run_step(leaves["x"], first, leaves)
         while len(steps) < 3 or (len(steps) < 6 and rng.random() < 0.6):
             step = draw_step(rng, tuple(y.shape), leaves)
-            if step is not None:
-                steps.append(step)
+            if step is None:
+                continue
+            try:
                 y = run_step(y, step, leaves)
+            except RuntimeError:
+                continue  # torch rejects it for this y (replicate-padding a 3-D y with no channels): another
+            steps.append(step)
     return leaves, steps
 
 
