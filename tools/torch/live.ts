@@ -122,7 +122,7 @@ function main(): number {
     // Every backend and kernel choice against torch (test/support/backends.ts).
     const results = CONFIGS.flatMap((config) =>
       withConfig(config, () => runners.flatMap((run) => run()))
-        .map((r) => ({ ...r, id: `${config.name}: ${r.id}`, group: `${config.name}/${r.group}` })),
+        .map((r) => ({ ...r, id: `${config.name}: ${r.id}`, group: `${config.name}/${r.group}`, message: r.message && `[${config.name}] ${r.message}` })),
     );
     const failed = results.filter((r) => !r.pass);
     for (const group of new Set(results.map((r) => r.group))) {
