@@ -118,36 +118,41 @@ export function winogradWaste(g: ConvGeometry, m: WinogradTile): number {
   return (winogradTiles(g, m).perImage * m * m) / (g.outH * g.outW);
 }
 
-/** The columns of Winograd's V and M: every image's tiles, each image's from a multiple of 4. */
+/** Winograd's tiles over the batch: the GEMMs' sums run over them. */
 export function winogradColumns(g: ConvGeometry, m: WinogradTile): number {
-  return g.n * Math.ceil(winogradTiles(g, m).perImage / 4) * 4;
+  return g.n * winogradTiles(g, m).perImage;
 }
+
+/** Tiles Winograd's GEMMs take at a time, as the forward's GEMM takes K: a panel of M, [KC][4], stays in L1. */
+const WINOGRAD_KC = 256;
 
 /**
  * Winograd F(m x m, 3x3), transposed (kernels/winograd-weight-grad.ts): the input's and the gradient's
- * tiles transformed into V and M, rows of STRIDE floats holding every image's tiles; (m + 2)^2 GEMMs into
- * U; U transformed back into dW.
+ * tiles transformed into V (a row of input channels per tile, OFFSETS holding each tile's row) and M
+ * (panels of 4 output channels); (m + 2)^2 GEMMs into U; U transformed back into dW.
  */
 export function winogradPlan(g: ConvGeometry, m: WinogradTile): WeightGradPlan {
   const { tilesH, tilesW, perImage } = winogradTiles(g, m);
-  const stride = winogradColumns(g, m);
+  const tiles = winogradColumns(g, m);
   const positions = (m + 2) ** 2;
   const { mPanels, mBlocks } = channelBlocks(g.cOut / g.groups, positions * g.groups);
-  const inputPlane = g.dilationH * (m * tilesH + 2) * g.dilationW * (m * tilesW + 2);
+  const rowBytes = Math.ceil(g.cIn / 4) * 16;
+  const plane = (h: number, w: number) => 4 * lines(g.dilationH * h * g.dilationW * w);
   return {
     runs: [
-      ['winogradWeightGradInputTask', g.n * g.cIn], ['winogradWeightGradOutputTask', g.n * g.cOut],
+      ['winogradWeightGradInputTask', g.n * Math.ceil(g.cIn / 4)], ['winogradWeightGradOutputTask', g.n * g.groups * mPanels],
       ['winogradWeightGradGemmTask', positions * g.groups * mBlocks], ['winogradWeightGradWeightTask', g.cOut],
     ],
-    workspaceBytes: WINOGRAD_SCRATCH + lines(inputPlane),
+    workspaceBytes: WINOGRAD_SCRATCH + plane(m * tilesH + 2, m * tilesW + 2),
     buffers: {
-      [Param.V]: positions * g.cIn * stride * 4, [Param.M]: positions * g.groups * mPanels * stride * 16,
+      [Param.V]: positions * tiles * rowBytes, [Param.M]: positions * g.groups * mPanels * tiles * 16,
       [Param.U]: positions * g.cOut * (g.cIn / g.groups) * 4,
     },
-    tables: {},
+    // ZERO: the GEMMs' bias (the micro-kernel starts from it)
+    tables: { [Param.OFFSETS]: Int32Array.from({ length: tiles }, (_, t) => t * rowBytes), [Param.ZERO]: new Int32Array(mPanels * 4) },
     fields: {
-      [Param.TILE]: m, [Param.TILES_W]: tilesW, [Param.TILES_S]: tilesH * tilesW, [Param.TILES_N]: perImage, [Param.STRIDE]: stride,
-      [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks,
+      [Param.TILE]: m, [Param.TILES_W]: tilesW, [Param.TILES_S]: tilesH * tilesW, [Param.TILES_N]: perImage, [Param.STRIDE]: tiles,
+      [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks, [Param.KC]: WINOGRAD_KC,
     },
   };
 }

@@ -3,19 +3,22 @@
 //   dL/dw = G^T [ sum over tiles of (A dY A^T) (.) (B^T d B) ] G
 // per (output channel, input channel): (m + 2)^2 products per tile instead of the direct sum's 9 m^2
 // (36 for 144, or 64 for 324). The sums over tiles, for each transform position xi, are GEMMs over the
-// tiles, as the direct weight gradient's are over positions, on the same gemm_nt_4x2_f32x4 micro-kernel:
-//   U[xi][o][i] = sum over tiles t of M[xi][o][t] V[xi][i][t],
+// tiles:
+//   U[xi][o][i] = sum over tiles t of M[xi][o][t] V[xi][t][i],
 // with V = B^T d B (the input tiles) and M = A dY A^T (the gradient's tiles). A, B and G are the
 // forward's (kernels/winograd.ts, winograd.ts). A dilated layer is d x d interleaved undilated ones
 // (its sub-images), whose tiles all enter the sums. TILE holds m.
 //
-// Tiles are numbered per image sub-image by sub-image, row by row, column by column; each image's
-// columns start at a multiple of 4 (STRIDE floats a row in all), and the transforms take four tiles
-// at a time, one per lane, gathered from a zero-padded copy of the plane (so no tile reads out of
-// bounds). Lanes past an image's last tile repeat it in V and are zero in M, so they add nothing.
+// The tiles are few where the channels are many (7x7 images have 4 of 4x4), so the GEMMs run on the
+// forward's 4x8 micro-kernel (gemm.ts), which sums over the tiles one at a time: M is packed as its A
+// (panels of 4 output channels, [tile][4]) and V as its B (a row of input channels per tile, at the
+// offsets in OFFSETS). The transforms take four channels at a time, one per lane, from zero-padded
+// copies of their planes (so no tile reads out of bounds), and store a vector per tile and position.
+// Tiles are numbered image by image, sub-image by sub-image, row by row, column by column; STRIDE
+// holds their count over the batch.
 
 import * as P from './params';
-import { gemmBlock } from './weight-grad';
+import { panels } from './gemm';
 import { padPlane } from './plane';
 
 // @ts-ignore: decorator
@@ -23,17 +26,10 @@ import { padPlane } from './plane';
   return P.param(params, P.TILES_S) / P.param(params, P.TILES_W);
 }
 
-// Columns of V and M an image takes: its tiles, rounded up to whole vectors.
+// Byte offset from the plane's start of tile t's first element: tile (sub-image (a, b), ty, tx) starts
+// at padded row a + dH m ty and column b + dW m tx.
 // @ts-ignore: decorator
-@inline function imageColumns(params: usize): i32 {
-  return (P.param(params, P.TILES_N) + 3) & ~3;
-}
-
-// Byte offset from the plane's start of tile t's first element (the last tile's where t passes it):
-// tile (sub-image (a, b), ty, tx) starts at padded row a + dH m ty and column b + dW m tx.
-// @ts-ignore: decorator
-@inline function laneCorner(params: usize, t: i32, rowBytes: usize, m: i32): usize {
-  const tile = min(t, P.param(params, P.TILES_N) - 1);
+@inline function tileCorner(params: usize, tile: i32, rowBytes: usize, m: i32): usize {
   const dH = P.param(params, P.DH);
   const dW = P.param(params, P.DW);
   const perSub = P.param(params, P.TILES_S);
@@ -44,7 +40,7 @@ import { padPlane } from './plane';
   return <usize>(sub / dW + m * dH * ty) * rowBytes + (<usize>(sub % dW + m * dW * tx) << 2);
 }
 
-// Four lanes' values at byte offset o from their corners c0..c3.
+// Four lanes' values at byte offset o from their planes' corners c0..c3.
 // @ts-ignore: decorator
 @inline function gather(c0: usize, c1: usize, c2: usize, c3: usize, o: usize): v128 {
   let v = f32x4.splat(load<f32>(c0 + o));
@@ -134,8 +130,9 @@ import { padPlane } from './plane';
 }
 
 // The padded planes: the input's, (m tilesH + 2) dH x (m tilesW + 2) dW, its values from row PT and
-// column PL; the gradient's, m tilesH dH x m tilesW dW. Each in the worker's workspace after SCRATCH
-// bytes: an 8x8 of lane vectors (the first 1-D transforms' results, [row][column]) and a column of 8.
+// column PL; the gradient's, m tilesH dH x m tilesW dW. Four of them (one per lane) in the worker's
+// workspace after SCRATCH bytes: an 8x8 of lane vectors (the first 1-D transforms' results,
+// [row][column]) and a column of 8.
 // @ts-ignore: decorator
 @inline function planeWidth(params: usize, m: i32, extra: i32): i32 {
   return P.param(params, P.DW) * (m * P.param(params, P.TILES_W) + extra);
@@ -148,35 +145,50 @@ import { padPlane } from './plane';
 
 const SCRATCH: usize = 72 * 16;
 
-// Image n, input channel c: V[xi][c][n's tiles] = B^T d B, four tiles at a time.
+// Copies four of `count` planes of h x w floats from `src` (`first` the first of the four, past the
+// last the last again) into padded planes hp x wp after the workspace's scratch; returns their stride
+// in bytes (whole cache lines).
+// @ts-ignore: decorator
+@inline function padFour(src: usize, first: i32, count: i32, h: i32, w: i32, workspace: usize, hp: i32, wp: i32, pT: i32, pL: i32): usize {
+  const planeBytes = <usize>((hp * wp + 15) & ~15) << 2;
+  for (let l = 0; l < 4; l++) {
+    padPlane(src + (<usize>(min(first + l, count - 1) * h * w) << 2), h, w, workspace + SCRATCH + <usize>l * planeBytes, hp, wp, pT, pL);
+  }
+  return planeBytes;
+}
+
+// Image n, input channels 4q .. 4q + 3: V[xi][n's tiles][the channels] = B^T d B, a tile at a time.
 // @ts-ignore: decorator
 @inline function transformInput(params: usize, task: i32, worker: i32, m: i32): void {
   const span = <usize>(m + 2);
   const cIn = P.param(params, P.C_IN);
-  const h = P.param(params, P.H);
-  const w = P.param(params, P.W);
-  const n = task / cIn;
-  const c = task % cIn;
+  const quads = (cIn + 3) >> 2;
+  const n = task / quads;
+  const c = (task % quads) * 4;
   const dH = <usize>P.param(params, P.DH);
   const dW = <usize>P.param(params, P.DW);
   const wp = planeWidth(params, m, 2);
   const rowBytes = <usize>wp << 2;
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const column = scratch + 64 * 16;
-  const plane = scratch + SCRATCH;
-  padPlane(<usize>P.param(params, P.INPUT) + (<usize>(task * h * w) << 2), h, w, plane, planeHeight(params, m, 2), wp, P.param(params, P.PT), P.param(params, P.PL));
+  const h = P.param(params, P.H);
+  const w = P.param(params, P.W);
+  const planeBytes = padFour(<usize>P.param(params, P.INPUT) + (<usize>(n * cIn * h * w) << 2), c, cIn, h, w, scratch, planeHeight(params, m, 2), wp,
+    P.param(params, P.PT), P.param(params, P.PL));
   const tiles = P.param(params, P.TILES_N);
-  const xiBytes = <usize>cIn * (<usize>P.param(params, P.STRIDE) << 2);
-  const v = <usize>P.param(params, P.V) + <usize>c * (<usize>P.param(params, P.STRIDE) << 2) + (<usize>(n * imageColumns(params)) << 2);
-  for (let t = 0; t < tiles; t += 4) {
-    const c0 = plane + laneCorner(params, t, rowBytes, m), c1 = plane + laneCorner(params, t + 1, rowBytes, m);
-    const c2 = plane + laneCorner(params, t + 2, rowBytes, m), c3 = plane + laneCorner(params, t + 3, rowBytes, m);
+  const tileBytes = <usize>((cIn + 3) & ~3) << 2;
+  const xiBytes = <usize>P.param(params, P.STRIDE) * tileBytes;
+  const v = <usize>P.param(params, P.V) + <usize>(n * tiles) * tileBytes + (<usize>c << 2);
+  for (let t = 0; t < tiles; t++) {
+    const c0 = scratch + SCRATCH + tileCorner(params, t, rowBytes, m);
     // B^T d, column by column, into the scratch's [row][column]; then each of its rows times B
     for (let s: usize = 0; s < span; s++) {
-      for (let r: usize = 0; r < span; r++) v128.store(column + r * 16, gather(c0, c1, c2, c3, r * dH * rowBytes + ((s * dW) << 2)));
+      for (let r: usize = 0; r < span; r++) {
+        v128.store(column + r * 16, gather(c0, c0 + planeBytes, c0 + 2 * planeBytes, c0 + 3 * planeBytes, r * dH * rowBytes + ((s * dW) << 2)));
+      }
       inputTransform(m, column, 16, scratch + s * 16, span * 16);
     }
-    const at = v + (<usize>t << 2);
+    const at = v + <usize>t * tileBytes;
     for (let r: usize = 0; r < span; r++) inputTransform(m, scratch + r * span * 16, 16, at + r * span * xiBytes, xiBytes);
   }
 }
@@ -186,52 +198,43 @@ export function winogradWeightGradInputTask(params: usize, task: i32, worker: i3
   else transformInput(params, task, worker, 6);
 }
 
-// Lanes 0-3 that come before `count`.
-// @ts-ignore: decorator
-@inline function lanesBefore(count: i32): v128 {
-  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(count));
-}
-
-// Image n, output channel o: M[xi][o][n's tiles] = A dY A^T, four tiles at a time, in the layout
-// gemm_nt_4x2_f32x4 reads: per xi, panels of 4 channels interleaved by vector of tiles.
+// Image n, panel p of 4 output channels of a group (past the group's last channel, its last again:
+// computed, never stored): M[xi][p][n's tiles][4] = A dY A^T, a tile at a time.
 // @ts-ignore: decorator
 @inline function transformGrad(params: usize, task: i32, worker: i32, m: i32): void {
   const span = <usize>(m + 2);
   const cOut = P.param(params, P.C_OUT);
-  const outH = P.param(params, P.OUT_H);
-  const outW = P.param(params, P.OUT_W);
-  const n = task / cOut;
-  const o = task % cOut;
+  const mPanels = P.param(params, P.M_PANELS);
   const perGroup = cOut / P.param(params, P.GROUPS);
+  const panels = P.param(params, P.GROUPS) * mPanels;
+  const n = task / panels;
+  const panel = task % panels;
+  const g = panel / mPanels;
   const dH = <usize>P.param(params, P.DH);
   const dW = <usize>P.param(params, P.DW);
   const wp = planeWidth(params, m, 0);
   const rowBytes = <usize>wp << 2;
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
   const column = scratch + 64 * 16;
-  const plane = scratch + SCRATCH;
-  padPlane(<usize>P.param(params, P.GRAD_OUTPUT) + (<usize>(task * outH * outW) << 2), outH, outW, plane, planeHeight(params, m, 0), wp, 0, 0);
+  const outH = P.param(params, P.OUT_H);
+  const outW = P.param(params, P.OUT_W);
+  const groupPlanes = <usize>P.param(params, P.GRAD_OUTPUT) + (<usize>((n * cOut + g * perGroup) * outH * outW) << 2);
+  const planeBytes = padFour(groupPlanes, (panel % mPanels) * 4, perGroup, outH, outW, scratch, planeHeight(params, m, 0), wp, 0, 0);
   const tiles = P.param(params, P.TILES_N);
   const stride = <usize>P.param(params, P.STRIDE);
-  const panels = P.param(params, P.GROUPS) * P.param(params, P.M_PANELS);
-  const panel = (o / perGroup) * P.param(params, P.M_PANELS) + (o % perGroup) / 4;
   const xiBytes = <usize>panels * stride << 4;
-  const mAt = <usize>P.param(params, P.M) + <usize>panel * (stride << 4) + (<usize>((o % perGroup) % 4) << 4) + (<usize>(n * imageColumns(params)) << 4);
-  for (let t = 0; t < tiles; t += 4) {
-    const c0 = plane + laneCorner(params, t, rowBytes, m), c1 = plane + laneCorner(params, t + 1, rowBytes, m);
-    const c2 = plane + laneCorner(params, t + 2, rowBytes, m), c3 = plane + laneCorner(params, t + 3, rowBytes, m);
-    // A y, column by column, into the scratch's [row][column] (m columns); then each row times A^T,
-    // lanes past the image's last tile zeroed
+  const mAt = <usize>P.param(params, P.M) + <usize>panel * (stride << 4) + (<usize>(n * tiles) << 4);
+  for (let t = 0; t < tiles; t++) {
+    const c0 = scratch + SCRATCH + tileCorner(params, t, rowBytes, m);
+    // A y, column by column, into the scratch's [row][column] (m columns); then each row times A^T
     for (let s: usize = 0; s < <usize>m; s++) {
-      for (let r: usize = 0; r < <usize>m; r++) v128.store(column + r * 16, gather(c0, c1, c2, c3, r * dH * rowBytes + ((s * dW) << 2)));
+      for (let r: usize = 0; r < <usize>m; r++) {
+        v128.store(column + r * 16, gather(c0, c0 + planeBytes, c0 + 2 * planeBytes, c0 + 3 * planeBytes, r * dH * rowBytes + ((s * dW) << 2)));
+      }
       gradTransform(m, column, 16, scratch + s * 16, <usize>m * 16);
     }
-    const valid = lanesBefore(tiles - t);
     const at = mAt + (<usize>t << 4);
-    for (let r: usize = 0; r < span; r++) {
-      gradTransform(m, scratch + r * <usize>m * 16, 16, column, 16);
-      for (let x: usize = 0; x < span; x++) v128.store(at + (r * span + x) * xiBytes, v128.and(v128.load(column + x * 16), valid));
-    }
+    for (let r: usize = 0; r < span; r++) gradTransform(m, scratch + r * <usize>m * 16, 16, at + r * span * xiBytes, xiBytes);
   }
 }
 
@@ -241,7 +244,7 @@ export function winogradWeightGradOutputTask(params: usize, task: i32, worker: i
 }
 
 // Task: (xi, group, block of output channels). U[xi][the block's channels][the group's input
-// channels] = M[xi] V[xi]^T over every image's tiles.
+// channels] = M[xi] V[xi] over every image's tiles, KC tiles at a time.
 export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
   const blocks = P.param(params, P.M_BLOCKS);
@@ -251,20 +254,24 @@ export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32
   const cIn = P.param(params, P.C_IN);
   const cOut = P.param(params, P.C_OUT);
   const cInG = cIn / groups;
-  const m = cOut / groups;
+  const perGroup = cOut / groups;
   const mPanels = P.param(params, P.M_PANELS);
-  const perBlock = ((mPanels + blocks - 1) / blocks) * 4;
-  const m0 = mb * perBlock;
-  const rows = min(perBlock, m - m0);
+  const perBlock = (mPanels + blocks - 1) / blocks;
+  const mp0 = mb * perBlock;
+  const rows = min(perBlock * 4, perGroup - mp0 * 4);
   if (rows <= 0) return;
-  const stride = P.param(params, P.STRIDE);
+  const tiles = P.param(params, P.STRIDE);
+  const KC = P.param(params, P.KC);
+  const a = <usize>P.param(params, P.M) + <usize>(xi * groups * mPanels + g * mPanels + mp0) * (<usize>tiles << 4);
+  const b = <usize>P.param(params, P.V) + <usize>xi * <usize>tiles * (<usize>((cIn + 3) & ~3) << 2) + (<usize>(g * cInG) << 2);
   const cRow = <usize>cInG << 2;
-  const c = <usize>P.param(params, P.U) + (<usize>(xi * cOut + g * m + m0) * cRow);
-  for (let r = 0; r < rows; r++) memory.fill(c + <usize>r * cRow, 0, cRow);
-  const panelBytes = <usize>stride << 4;
-  const a = <usize>P.param(params, P.M) + (<usize>(xi * groups * mPanels + g * mPanels + m0 / 4)) * panelBytes;
-  const b = <usize>P.param(params, P.V) + (<usize>(xi * cIn + g * cInG) * <usize>stride << 2);
-  gemmBlock(a, panelBytes, rows, b, <usize>stride << 2, 0, cInG, stride, c, cRow);
+  const c = <usize>P.param(params, P.U) + <usize>(xi * cOut + g * perGroup + mp0 * 4) * cRow;
+  const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  for (let k0 = 0; k0 < tiles; k0 += KC) {
+    const kc = min(KC, tiles - k0);
+    panels(a, <usize>P.param(params, P.ZERO), rows, tiles, k0, kc, b, <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2), c, cRow, 1, 0, 0, cInG,
+      scratch, kc == tiles, false);
+  }
 }
 
 // 1-D G^T x of the m + 2 values at x (float64, `step` bytes apart), G the forward's (m + 2) x 3: result k.
