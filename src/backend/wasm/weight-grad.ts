@@ -32,9 +32,9 @@ const WINOGRAD_MIN_CHANNELS = 32;
  */
 const WINOGRAD_MAX_WASTE = 2.2;
 /**
- * Tiles (over the batch) from which Winograd's GEMMs pay: they take dot products over the tiles, and
- * shorter ones spend their time adding lanes (measured: 512 channels of 7x7, 4 tiles, 4x slower than
- * the GEMM; 128 of 28x28, 49 tiles, 1.7x faster).
+ * Tiles (over the batch) from which Winograd pays: its transform-domain gradient U, (m + 2)^2 times
+ * dW's size, is written and read whatever the tiles (measured: 512 channels of 7x7, 4 tiles, 2.6x
+ * slower than the GEMM; 128 of 28x28, 49 tiles, 1.5x faster).
  */
 const WINOGRAD_MIN_TILES = 16;
 

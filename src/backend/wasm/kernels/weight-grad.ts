@@ -69,22 +69,22 @@ function gemm_nt_4x2_f32x4(a: usize, rows: i32, b0: usize, b1: usize, cols: i32,
   if (cols > 1) addColumn(c + 4, cRow, rows, laneSums(c01, c11, c21, c31));
 }
 
-// B's row k: at `b` plus offsets[k] (bytes, an i32 each), or k bRow bytes from `b` where offsets = 0.
+// B's row k: at `b` plus offsets[k] (bytes, an i32 each).
 // @ts-ignore: decorator
-@inline function bRowAt(b: usize, bRow: usize, offsets: usize, k: i32): usize {
-  return offsets == 0 ? b + <usize>k * bRow : b + <usize>load<i32>(offsets + (<usize>k << 2));
+@inline function bRowAt(b: usize, offsets: usize, k: i32): usize {
+  return b + <usize>load<i32>(offsets + (<usize>k << 2));
 }
 
 // C[m][k] += dot(A row m, B row k) for m < rows, k < cols, A packed in panels of 4 rows (`panelBytes`
-// apart). The panels are taken CHUNK_BYTES at a time, which stay in L1 while each pair of B's rows
-// passes them, and B's pair stays in L1 while the chunk's panels pass it.
-export function gemmBlock(a: usize, panelBytes: usize, rows: i32, b: usize, bRow: usize, offsets: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
+// apart), B's rows at `b` plus `offsets`. The panels are taken CHUNK_BYTES at a time, which stay in L1
+// while each pair of B's rows passes them, and B's pair stays in L1 while the chunk's panels pass it.
+function gemmBlock(a: usize, panelBytes: usize, rows: i32, b: usize, offsets: usize, cols: i32, count: i32, c: usize, cRow: usize): void {
   const chunk = max(MR, <i32>(CHUNK_BYTES / panelBytes) * MR);
   for (let m0 = 0; m0 < rows; m0 += chunk) {
     const m1 = min(rows, m0 + chunk);
     for (let k = 0; k < cols; k += NR) {
-      const b0 = bRowAt(b, bRow, offsets, k);
-      const b1 = k + 1 < cols ? bRowAt(b, bRow, offsets, k + 1) : b0;
+      const b0 = bRowAt(b, offsets, k);
+      const b1 = k + 1 < cols ? bRowAt(b, offsets, k + 1) : b0;
       const ck = c + (<usize>k << 2);
       for (let m = m0; m < m1; m += MR) {
         gemm_nt_4x2_f32x4(a + <usize>(m / MR) * panelBytes, min(MR, rows - m), b0, b1, min(NR, cols - k), count, ck + <usize>m * cRow, cRow);
@@ -174,7 +174,7 @@ export function weightGradGemmTask(params: usize, task: i32, worker: i32): void 
       const channels = min(chunkChannels, cInG - c0);
       // the planes keep PLANE rows apart whatever the block's length, as the offsets assume
       buildTapPlanes(params, input + (<usize>(c0 * planeIn) << 2), channels, oy0, segments + extraRows, blockRows + extraRows, planes);
-      gemmBlock(a, <usize>count << 4, rows, planes, 0, offsets, channels * taps, count, c + (<usize>(c0 * taps) << 2), cRow);
+      gemmBlock(a, <usize>count << 4, rows, planes, offsets, channels * taps, count, c + (<usize>(c0 * taps) << 2), cRow);
     }
     r += segments;
   }
