@@ -11,7 +11,7 @@
 // across the batch, added across lanes once at the end.
 
 import * as P from './params';
-import { padPlane, zeroFloats } from './plane';
+import { padPlane, padPlaneSplit, zeroFloats } from './plane';
 
 // Lanes 0-3 that come before `count`.
 // @ts-ignore: decorator
@@ -20,7 +20,8 @@ import { padPlane, zeroFloats } from './plane';
 }
 
 // The h x w plane at src as `hp` padded rows of `sW` phases of `phaseW` floats each, input (y, x) at
-// padded (y + pT, x + pL), zeros elsewhere.
+// padded (y + pT, x + pL), zeros elsewhere: padPlane's layout at stride 1, padPlaneSplit's at 2, value
+// by value at larger strides.
 function padPlanePhases(src: usize, h: i32, w: i32, dst: usize, hp: i32, phaseW: i32, sW: i32, pT: i32, pL: i32): void {
   const rowFloats = sW * phaseW;
   for (let y = 0; y < hp; y++) {
@@ -41,18 +42,25 @@ function padPlanePhases(src: usize, h: i32, w: i32, dst: usize, hp: i32, phaseW:
   }
 }
 
-// dwconv_grad_4tap_f32x4: the four f32x4 sums at `sums` += dY's row `d` times the input rows x0..x3 (a
-// tap each), over vectors [from, to). `masked`: only the first `valid` lanes count, in both operands
-// (past the row's end they hold other values, and 0 x NaN would be NaN).
+// dwconv_grad_4tap_f32x4: the four f32x4 sums at `sums` += dY's rows (from `dy`, `dyRow` bytes apart)
+// times the input rows of four taps (at byte offsets o0..o3 from `x`, `xRow` bytes apart), over
+// vectors [from, to) of each of `rows` rows, the sums held in registers throughout. `masked`: only the
+// first `valid` lanes count, in both operands (past a row's end they hold other values, and 0 x NaN
+// would be NaN).
 // @ts-ignore: decorator
-@inline function fourTaps(sums: usize, d: usize, x0: usize, x1: usize, x2: usize, x3: usize, from: i32, to: i32, masked: bool, valid: v128): void {
+@inline function fourTaps(sums: usize, dy: usize, dyRow: usize, x: usize, xRow: usize, rows: i32, o0: usize, o1: usize, o2: usize, o3: usize, from: i32, to: i32, masked: bool, valid: v128): void {
   let s0 = v128.load(sums), s1 = v128.load(sums, 16), s2 = v128.load(sums, 32), s3 = v128.load(sums, 48);
-  for (let i = <usize>from << 4; i < <usize>to << 4; i += 16) {
-    const dv = masked ? v128.and(v128.load(d + i), valid) : v128.load(d + i);
-    s0 = f32x4.add(s0, f32x4.mul(dv, masked ? v128.and(v128.load(x0 + i), valid) : v128.load(x0 + i)));
-    s1 = f32x4.add(s1, f32x4.mul(dv, masked ? v128.and(v128.load(x1 + i), valid) : v128.load(x1 + i)));
-    s2 = f32x4.add(s2, f32x4.mul(dv, masked ? v128.and(v128.load(x2 + i), valid) : v128.load(x2 + i)));
-    s3 = f32x4.add(s3, f32x4.mul(dv, masked ? v128.and(v128.load(x3 + i), valid) : v128.load(x3 + i)));
+  for (let r = 0; r < rows; r++) {
+    const d = dy + <usize>r * dyRow;
+    const xr = x + <usize>r * xRow;
+    for (let i = <usize>from << 4; i < <usize>to << 4; i += 16) {
+      const dv = masked ? v128.and(v128.load(d + i), valid) : v128.load(d + i);
+      const p = xr + i;
+      s0 = f32x4.add(s0, f32x4.mul(dv, masked ? v128.and(v128.load(p + o0), valid) : v128.load(p + o0)));
+      s1 = f32x4.add(s1, f32x4.mul(dv, masked ? v128.and(v128.load(p + o1), valid) : v128.load(p + o1)));
+      s2 = f32x4.add(s2, f32x4.mul(dv, masked ? v128.and(v128.load(p + o2), valid) : v128.load(p + o2)));
+      s3 = f32x4.add(s3, f32x4.mul(dv, masked ? v128.and(v128.load(p + o3), valid) : v128.load(p + o3)));
+    }
   }
   v128.store(sums, s0); v128.store(sums, s1, 16); v128.store(sums, s2, 32); v128.store(sums, s3, 48);
 }
@@ -95,6 +103,7 @@ export function depthwiseWeightGradTask(params: usize, task: i32, worker: i32): 
   for (let n = 0; n < batch; n++) {
     const src = <usize>P.param(params, P.INPUT) + (<usize>((n * cIn + c) * h * w) << 2);
     if (sW == 1) padPlane(src, h, w, plane, hp, phaseW, P.param(params, P.PT), P.param(params, P.PL));
+    else if (sW == 2) padPlaneSplit(src, h, w, plane, hp, phaseW, P.param(params, P.PT), P.param(params, P.PL));
     else padPlanePhases(src, h, w, plane, hp, phaseW, sW, P.param(params, P.PT), P.param(params, P.PL));
     for (let m = 0; m < multiplier; m++) {
       const dy = <usize>P.param(params, P.GRAD_OUTPUT) + (<usize>((n * cOut + c * multiplier + m) * outH * outW) << 2);
@@ -105,12 +114,10 @@ export function depthwiseWeightGradTask(params: usize, task: i32, worker: i32): 
         const o2 = tapOffset(min(t + 2, taps - 1), kW, dH, dW, sW, phaseW, rowBytes);
         const o3 = tapOffset(min(t + 3, taps - 1), kW, dH, dW, sW, phaseW, rowBytes);
         const at = sums + (<usize>(m * slots + t) << 4);
-        for (let oy = 0; oy < outH; oy++) {
-          const d = dy + (<usize>(oy * outW) << 2);
-          const x = plane + <usize>(oy * sH) * rowBytes;
-          fourTaps(at, d, x + o0, x + o1, x + o2, x + o3, 0, full, false, valid);
-          if ((outW & 3) != 0) fourTaps(at, d, x + o0, x + o1, x + o2, x + o3, full, full + 1, true, valid);
-        }
+        const dyRow = <usize>outW << 2;
+        const xRow = <usize>sH * rowBytes;
+        fourTaps(at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, 0, full, false, valid);
+        if ((outW & 3) != 0) fourTaps(at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, full, full + 1, true, valid);
       }
     }
   }
