@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from caselib import ERROR, OK, CaseWriter, randn, seed_for  # noqa: E402
 from make_fixtures import (PAD_MODES, PADDING_MODES, RELU, conv, conv2d_spec, dsc_spec,  # noqa: E402
                            module_cases, pad, seq_spec)
-from random_grad_cases import output_shape  # noqa: E402
+from functional_draws import output_shape  # noqa: E402
 
 BACKWARD = {"loss": "backward"}
 SUM = {"loss": "sum"}
