@@ -69,8 +69,9 @@ export function depthwisePlan(g: ConvGeometry): WeightGradPlan {
 /**
  * The GEMM over positions, in blocks of TILE whole output rows (each rounded up to whole vectors), Col's
  * rows read from tap planes of PLANE rows built KC input channels at a time (tap-planes.ts), OFFSETS
- * holding each of the chunk's K rows' byte offset among them; the rows split into slices, each summed
- * into its own partial dW, then added up.
+ * holding each of the chunk's K rows' byte offset among them, or, for a 1x1 stride-1 layer without
+ * padding whose rows are whole vectors, from the input itself (PLANE 0); the rows split into slices,
+ * each summed into its own partial dW, then added up.
  */
 export function gemmPlan(g: ConvGeometry): WeightGradPlan {
   const cInG = g.cIn / g.groups;
@@ -82,22 +83,25 @@ export function gemmPlan(g: ConvGeometry): WeightGradPlan {
   const planeFloats = planeRows * padded;
   const channelFloats = g.kW * g.strideH * planeFloats;
   const chunk = Math.max(1, Math.min(cInG, Math.floor(PLANES_BYTES / 4 / channelFloats)));
-  const offsets = Int32Array.from({ length: chunk * taps }, (_, k) => {
-    const c = Math.floor(k / taps);
-    const ky = (Math.floor(k / g.kW) % g.kH) * g.dilationH;
-    const kx = k % g.kW;
-    return (((c * g.kW + kx) * g.strideH + (ky % g.strideH)) * planeFloats + Math.floor(ky / g.strideH) * padded) * 4;
-  });
+  const inPlace = taps === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0 && padded === g.outW;
+  const offsets = inPlace
+    ? Int32Array.from({ length: K }, (_, k) => k * g.h * g.w * 4)
+    : Int32Array.from({ length: chunk * taps }, (_, k) => {
+      const c = Math.floor(k / taps);
+      const ky = (Math.floor(k / g.kW) % g.kH) * g.dilationH;
+      const kx = k % g.kW;
+      return (((c * g.kW + kx) * g.strideH + (ky % g.strideH)) * planeFloats + Math.floor(ky / g.strideH) * padded) * 4;
+    });
   const dwBytes = g.cOut * K * 4;
   const slices = Math.max(1, Math.min(Math.ceil(SLICE_TASKS / g.groups), g.n * g.outH, Math.floor((g.n * g.outH * g.outW) / MIN_SLICE), Math.floor(MAX_PARTIAL_BYTES / dwBytes)));
   const { mPanels, mBlocks, blockRows: channels } = channelBlocks(g.cOut / g.groups, slices * g.groups);
   const runs: [TaskKernel, number][] = [['weightGradGemmTask', slices * g.groups * mBlocks]];
   if (slices > 1) runs.push(['weightGradSumTask', Math.ceil(dwBytes / 4 / SUM_CHUNK)]);
   return {
-    runs, workspaceBytes: lines(channels * blockRows * padded + chunk * channelFloats),
+    runs, workspaceBytes: lines(channels * blockRows * padded + (inPlace ? 0 : chunk * channelFloats)),
     buffers: slices > 1 ? { [Param.PARTIALS]: slices * dwBytes } : {}, tables: { [Param.OFFSETS]: offsets },
     fields: {
-      [Param.K]: K, [Param.KC]: chunk, [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks, [Param.TILE]: blockRows, [Param.PLANE]: planeRows,
+      [Param.K]: K, [Param.KC]: chunk, [Param.M_PANELS]: mPanels, [Param.M_BLOCKS]: mBlocks, [Param.TILE]: blockRows, [Param.PLANE]: inPlace ? 0 : planeRows,
       [Param.SLICES]: slices, [Param.SUM_CHUNK]: SUM_CHUNK,
     },
   };

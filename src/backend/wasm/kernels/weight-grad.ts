@@ -126,7 +126,8 @@ function packRows(a: usize, dy: usize, channelBytes: usize, rows: i32, segments:
 // Task = (slice, group, block of output channels): adds the products of the slice's output rows into C,
 // the slice's partial dW (or dW itself), for the block's channels of the group. TILE: output rows per
 // block; KC: input channels per chunk of tap planes, whose K rows' offsets are at OFFSETS; PLANE:
-// rows of each tap plane.
+// rows of each tap plane, or 0 where Col's rows are the input's planes themselves (a 1x1 stride-1
+// layer without padding whose rows are whole vectors: OFFSETS then holds each channel's plane).
 export function weightGradGemmTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
   const blocks = P.param(params, P.M_BLOCKS);
@@ -170,6 +171,11 @@ export function weightGradGemmTask(params: usize, task: i32, worker: i32): void 
     const dy = <usize>P.param(params, P.GRAD_OUTPUT) + (<usize>(((n * cOut + g * m + m0) * outH + oy0) * outW) << 2);
     packRows(a, dy, <usize>(outH * outW) << 2, rows, segments, outW);
     const input = <usize>P.param(params, P.INPUT) + (<usize>((n * cIn + g * cInG) * planeIn) << 2);
+    if (extraRows < 0) {
+      gemmBlock(a, <usize>count << 4, rows, input + (<usize>(oy0 * outW) << 2), offsets, K, count, c, cRow);
+      r += segments;
+      continue;
+    }
     for (let c0 = 0; c0 < cInG; c0 += chunkChannels) {
       const channels = min(chunkChannels, cInG - c0);
       // the planes keep PLANE rows apart whatever the block's length, as the offsets assume
