@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     }
   }
   const cpu = process.cpuUsage();
-  await send({ type: 'done', cpuMs: (cpu.user + cpu.system) / 1000 });
+  await send({ type: 'done', cpuMs: (cpu.user + cpu.system) / 1000 + (contender.helperCpuMs?.() ?? 0) });
 }
 
 // Exit explicitly: ORT-web's worker threads would otherwise keep the process alive.

@@ -48,6 +48,8 @@ export interface Contender {
    * start lazily); a library may quietly fall back to one thread, and the table must not call that 2T.
    */
   effectiveThreads?(): number;
+  /** CPU time (ms) of processes the contender runs its work in (PyTorch's Python), so that it is not counted as other load. */
+  helperCpuMs?(): number;
   prepare?(workload: Workload, data: WorkloadData): Promise<Prepared>;
   /** Why this library cannot run `workload`'s `pass` at all, if it cannot: asked first, so that such a cell says n/a, never skipped. */
   notApplicable?(workload: Workload, pass: Pass): string | undefined;

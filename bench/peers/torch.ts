@@ -24,11 +24,16 @@ interface Reply {
   readonly threads?: number;
   readonly timing?: Timing;
   readonly error?: string;
+  /** Python's CPU time so far, all its threads. */
+  readonly cpuMs?: number;
 }
 
 /** Starts the Python child; `ask` sends one request line and resolves with its reply line. */
 function startPython(threads: number): { ask: (request: unknown) => Promise<Reply>; first: Promise<Reply> } {
-  const child = spawn(PYTHON, [SCRIPT, String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // torch.set_num_threads sets OpenMP's threads, not a BLAS's own: a PyTorch linked to OpenBLAS through
+  // Debian's libblas.so.3 (BLAS_INFO=generic) would otherwise run its GEMMs on every core at "1 thread".
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  const child = spawn(PYTHON, [SCRIPT, String(threads)], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const waiting: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
   const fail = (err: Error) => {
     for (const w of waiting.splice(0)) w.reject(err);
@@ -72,8 +77,10 @@ export async function openTorch(threads: number): Promise<Contender> {
   const hello = await python.first;
   if (hello.ready !== true) throw new Error(`PyTorch child did not start: ${hello.error ?? JSON.stringify(hello)}`);
   let threadsReported = hello.threads ?? threads;
+  let pythonCpuMs = 0;
   return {
     effectiveThreads: () => threadsReported,
+    helperCpuMs: () => pythonCpuMs,
     async prepareStep(workload: Workload, data: WorkloadData, gradOutput: Float32Array): Promise<Prepared<NamedArrays>> {
       const folder = mkdtempSync(join(tmpdir(), 'convkit-bench-torch-'));
       writeF32(folder, 'input', data.input);
@@ -92,6 +99,7 @@ export async function openTorch(threads: number): Promise<Contender> {
           const reply = await python.ask({
             dir: folder, input: workload.input, output: outputShape(workload), layers: workload.layers, timing: options, warmupMinCalls, names,
           });
+          pythonCpuMs = reply.cpuMs ?? pythonCpuMs;
           if (reply.error !== undefined || reply.timing === undefined) throw new Error(`PyTorch: ${reply.error ?? 'no timing'}`);
           threadsReported = reply.threads ?? threadsReported;
           const all = [names.y, names.x, ...names.weights, ...names.biases];
