@@ -13,14 +13,14 @@ import { contenderId, contenderLabel, type ContenderSpec } from '../contender.js
 import { convkitSpecs } from '../convkit.js';
 import { describeHost } from '../machine.js';
 import { runRounds } from '../parent.js';
-import { PYTHON } from '../peers/torch.js';
-import { describeTorch, torchInfo } from './torch-info.js';
 import { tfjsKernelTable } from '../peers/tfjs-step.js';
+import { PYTHON } from '../peers/torch.js';
 import { resultsJson, type BenchResults } from '../report.js';
 import type { Cli } from '../run.js';
 import { macs } from '../workloads.js';
 import { formatMemory, runMemoryCheck } from './memory-report.js';
 import { derived, formatBackwardLegend, formatBackwardTable, type Columns } from './report.js';
+import { describeTorch, torchInfo } from './torch-info.js';
 
 /** The configurations, in table order, and the oracle: convkit's reference backend when this checkout has it. */
 async function backwardSpecs(kinds: ReadonlySet<string>): Promise<{ specs: ContenderSpec[]; reference?: ContenderSpec; columns: Columns }> {
@@ -45,11 +45,13 @@ async function backwardSpecs(kinds: ReadonlySet<string>): Promise<{ specs: Conte
 export async function runBackward(cli: Cli): Promise<void> {
   const { machine, peak, text } = await describeHost();
   const torch = cli.kinds.has('torch') ? torchInfo() : undefined;
-  console.log(`${text}\n${torch ? describeTorch(torch) : `PyTorch: ${cli.kinds.has('torch') ? `not found (${PYTHON})` : 'not run'}`}`);
+  console.log(`${text}\n${torch ? describeTorch(torch) : `PyTorch: ${cli.kinds.has('torch') ? `not found (${PYTHON} cannot import torch; CONVKIT_TORCH_PYTHON names another), left out` : 'not run'}`}`);
+  // Without PyTorch its columns would be all ERROR: left out, as said above.
+  const kinds = new Set([...cli.kinds].filter((k) => k !== 'torch' || torch !== undefined));
   const rounds = cli.repeat > 1 ? `; ${cli.repeat} processes per contender, best median kept` : '';
   console.log(`Backward bench, mode: ${cli.quick ? 'quick' : 'full'}; workloads: ${cli.workloads.map((w) => w.id).join(', ')}${rounds}\n`);
 
-  const { specs, reference, columns } = await backwardSpecs(cli.kinds);
+  const { specs, reference, columns } = await backwardSpecs(kinds);
   const { cells, otherLoad } = await runRounds({
     specs, reference, untimedReference: true, workloads: cli.workloads, quick: cli.quick, repeat: cli.repeat,
     // tfjs's cpu gradients are plain loops, their time in proportion to the MACs, so its pace on one
