@@ -48,7 +48,7 @@ export interface Cli {
 
 const USAGE = [
   'usage: npm run bench -- [--only W1,W5] [--quick] [--repeat N] [--json path] [--contenders convkit,ort-web,tfjs-wasm,ort-node]',
-  '       npm run bench -- --backward [--workloads W1,W5] [--quick] [--repeat N] [--json path] [--contenders convkit,torch,tfjs] [--cap-s 5] [--skip-memory]',
+  '       npm run bench -- --backward [--workloads W1,W5] [--quick] [--repeat N] [--json path] [--contenders convkit,torch,tfjs] [--cap-s 10] [--skip-memory]',
 ].join('\n');
 
 function parseCli(): Cli & { backward: boolean } {
@@ -58,7 +58,7 @@ function parseCli(): Cli & { backward: boolean } {
       only: { type: 'string' },
       workloads: { type: 'string' },
       'skip-memory': { type: 'boolean', default: false },
-      'cap-s': { type: 'string', default: '5' },
+      'cap-s': { type: 'string', default: '10' },
       quick: { type: 'boolean', default: false },
       json: { type: 'string' },
       contenders: { type: 'string' },
