@@ -127,6 +127,11 @@ export function winogradColumns(g: ConvGeometry, m: WinogradTile): number {
   return g.n * winogradTiles(g, m).perImage;
 }
 
+/** The bytes of Winograd's transformed input V and gradient M. */
+export function winogradBytes(g: ConvGeometry, m: WinogradTile): number {
+  return (m + 2) ** 2 * winogradColumns(g, m) * (Math.ceil(g.cIn / 4) + g.groups * Math.ceil(g.cOut / g.groups / 4)) * 16;
+}
+
 /** Tiles Winograd's GEMMs take at a time, as the forward's GEMM takes K: a panel of M, [KC][4], stays in L1. */
 const WINOGRAD_KC = 256;
 
@@ -148,6 +153,7 @@ export function winogradPlan(g: ConvGeometry, m: WinogradTile): WeightGradPlan {
       ['winogradWeightGradGemmTask', positions * g.groups * mBlocks], ['winogradWeightGradWeightTask', g.cOut],
     ],
     workspaceBytes: WINOGRAD_SCRATCH + plane(m * tilesH + 2, m * tilesW + 2),
+    // V and M: winogradBytes
     buffers: {
       [Param.V]: positions * tiles * rowBytes, [Param.M]: positions * g.groups * mPanels * tiles * 16,
       [Param.U]: positions * g.cOut * (g.cIn / g.groups) * 4,

@@ -9,7 +9,7 @@ import { conv2dWeightGrad as referenceWeightGrad } from '../reference/conv2d-gra
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { ThreadPool } from './pool.js';
-import { depthwisePlan, gemmPlan, winogradColumns, winogradPlan, winogradWaste, type WeightGradPlan, type WinogradTile } from './weight-grad-plan.js';
+import { depthwisePlan, gemmPlan, winogradBytes, winogradColumns, winogradPlan, winogradWaste, type WeightGradPlan, type WinogradTile } from './weight-grad-plan.js';
 
 /** The forward's knobs that the weight gradient follows: below `tinyMacs` the reference kernel, below `parallelMacs` one thread, Winograd on or off. */
 export interface WeightGradKnobs {
@@ -43,6 +43,12 @@ function macsOf(g: ConvGeometry): number {
 }
 
 /**
+ * Winograd's transformed input and gradient at most (the GEMM needs a few partial dWs): large batches of
+ * large images would not fit in WebAssembly's 4 GiB.
+ */
+const WINOGRAD_MAX_BYTES = 512 * 2 ** 20;
+
+/**
  * Winograd's GEMM multiplies per kept output relative to the direct sum's 9, for each tile size: (m + 2)^2
  * per m^2, F(6x6)'s raised 12% for its heavier transforms, as the forward's choice does.
  */
@@ -50,7 +56,8 @@ const WINOGRAD_COST: Record<WinogradTile, number> = { 4: 36 / 16, 6: (64 / 36) *
 
 /** The tile size with the fewest multiplies per kept output, among those that pay; null where none does. */
 function winogradTile(g: ConvGeometry): WinogradTile | null {
-  const usable = ([4, 6] as const).filter((m) => winogradWaste(g, m) <= WINOGRAD_MAX_WASTE && winogradColumns(g, m) >= WINOGRAD_MIN_TILES);
+  const usable = ([4, 6] as const).filter((m) => winogradWaste(g, m) <= WINOGRAD_MAX_WASTE && winogradColumns(g, m) >= WINOGRAD_MIN_TILES &&
+    winogradBytes(g, m) <= WINOGRAD_MAX_BYTES);
   const score = (m: WinogradTile) => winogradWaste(g, m) * WINOGRAD_COST[m];
   return usable.sort((a, b) => score(a) - score(b))[0] ?? null;
 }
