@@ -78,3 +78,21 @@ test('relu keeps positives, NaN and -0, and zeroes negatives, under every backen
   const expected = Float32Array.from([0, 0, -0, 0, 3, NaN, 0, Infinity, 1e-45, 0, 7]);
   for (const config of CONFIGS) sameBits(withConfig(config, () => relu(new Tensor(Float32Array.from(values), [values.length]))).data, expected, config.name);
 });
+
+test('relu\'s gradient passes where the output is > 0 or NaN and stops at 0 and -0, on every backend and length', () => {
+  for (const length of [1, 3, 4, 7, 64, 1001]) {
+    const x = randn([length], g);
+    x.data[0] = NaN;
+    if (length > 2) x.data[1] = -0;
+    if (length > 3) x.data[2] = 0;
+    const gradOutput = randn([length], g);
+    const expected = Float32Array.from(x.data, (v, i) => (v > 0 || Number.isNaN(v) ? gradOutput.data[i] : 0));
+    for (const config of CONFIGS.slice(0, 2)) {
+      withConfig(config, () => {
+        const input = new Tensor(x.data.slice(), [length]).requiresGrad_();
+        relu(input).backward(gradOutput);
+        sameBits((input.grad as Tensor).data, expected, `${config.name}, ${length} floats`);
+      });
+    }
+  }
+});

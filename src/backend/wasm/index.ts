@@ -1,18 +1,17 @@
 /**
  * The WebAssembly backend: f32x4 SIMD kernels written in AssemblyScript (kernels/), on all cores in
- * Node. `relu` runs on one thread, without branches (a JavaScript loop mispredicts on every other sign);
+ * Node. `relu` and its gradient run on one thread, without branches (a JavaScript loop mispredicts on every other sign);
  * `pad` is a copy and stays on the reference kernel.
  */
 import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { binary, reduceSum } from '../reference/elementwise.js';
 import { pad, padGrad } from '../reference/pad.js';
-import { reluGrad } from '../reference/relu.js';
 import { runConv2dChain } from './chain.js';
 import { runConv2dBiasGrad } from './bias-grad.js';
 import { runConv2d } from './conv2d.js';
 import { runConv2dInputGrad } from './input-grad.js';
-import { runRelu } from './relu.js';
+import { runRelu, runReluGrad } from './relu.js';
 import { tuning } from './strategy.js';
 import { runConv2dWeightGrad } from './weight-grad.js';
 export { chooseStrategy, tuning, type Strategy } from './strategy.js';
@@ -73,7 +72,7 @@ export const wasmBackend: Backend = {
   conv2dWeightGrad: (geom, input, gradOutput, gradWeight) => runConv2dWeightGrad(wasmInstance(), threadPool(), tuning, geom, input, gradOutput, gradWeight),
   conv2dBiasGrad: runConv2dBiasGrad,
   padGrad,
-  reluGrad,
+  reluGrad: (output, gradOutput, gradInput) => runReluGrad(wasmInstance(), output, gradOutput, gradInput),
   binary,
   reduceSum,
 };

@@ -26,6 +26,7 @@ export interface KernelExports {
   winograd7OutputTask(params: number, task: number, worker: number): void;
   packWeights(params: number, weight: number, bias: number): void;
   reluFloats(src: number, dst: number, n: number): void;
+  reluGradFloats(y: number, grad: number, dst: number, n: number): void;
 }
 
 const PAGE = 65536;
