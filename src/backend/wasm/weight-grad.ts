@@ -1,8 +1,8 @@
 /**
  * The wasm backend's weight gradient of conv2d: depthwise layers on a direct kernel (a dot product per
- * tap), 3x3 stride-1 layers on Winograd's F(4x4, 3x3) transposed, the rest as a GEMM per group over the
- * positions (kernels/weight-grad.ts), the positions split into slices whose partial sums are added in a
- * fixed order. Every path gives the same bits on any number of threads.
+ * tap), 3x3 stride-1 layers on Winograd's F(4x4, 3x3) or F(6x6, 3x3) transposed, the rest as a GEMM per
+ * group over the positions (kernels/weight-grad.ts), the positions split into slices whose partial sums
+ * are added in a fixed order. Every path gives the same bits on any number of threads.
  */
 import type { ConvGeometry } from '../backend.js';
 import { conv2dWeightGrad as referenceWeightGrad } from '../reference/conv2d-grad.js';
@@ -23,7 +23,7 @@ export const weightGradTuning = { force: null as 'gemm' | 'winograd-f4' | 'winog
 
 /**
  * Winograd pays from this many channels per group on both sides (measured, one thread: 16 channels per
- * group of 32x32, 1.2x slower than the GEMM; 64 channels of 56x56 2.5x faster, 128 of 28x28 1.7x).
+ * group of 32x32 tie with the GEMM; 64 channels of 56x56 run 3.4x faster, 128 of 28x28 2.1x).
  */
 const WINOGRAD_MIN_CHANNELS = 32;
 /**
@@ -34,14 +34,9 @@ const WINOGRAD_MAX_WASTE = 2.2;
 /**
  * Tiles (over the batch) from which Winograd pays: its transform-domain gradient U, (m + 2)^2 times
  * dW's size, is written and read whatever the tiles (measured: 512 channels of 7x7, 4 tiles, 2.6x
- * slower than the GEMM; 128 of 28x28, 49 tiles, 1.5x faster).
+ * slower than the GEMM; 128 of 28x28, 49 tiles, 1.4x faster).
  */
 const WINOGRAD_MIN_TILES = 16;
-
-function macsOf(g: ConvGeometry): number {
-  return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
-}
-
 /**
  * Winograd's transformed input and gradient at most (the GEMM needs a few partial dWs): large batches of
  * large images would not fit in WebAssembly's 4 GiB.
@@ -60,6 +55,10 @@ function winogradTile(g: ConvGeometry): WinogradTile | null {
     winogradBytes(g, m) <= WINOGRAD_MAX_BYTES);
   const score = (m: WinogradTile) => winogradWaste(g, m) * WINOGRAD_COST[m];
   return usable.sort((a, b) => score(a) - score(b))[0] ?? null;
+}
+
+function macsOf(g: ConvGeometry): number {
+  return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
 }
 
 function choosePlan(g: ConvGeometry, knobs: WeightGradKnobs): WeightGradPlan {

@@ -11,7 +11,8 @@
 // A task is (slice of output rows, group, block of output channels). The positions are taken in
 // blocks of whole output rows of one image, each row rounded up to whole vectors with zeros: dY's
 // rows for the task's channels are packed, and Col's rows are read from tap planes (tap-planes.ts)
-// built for a chunk of input channels at a time. The slices make the threads' work independent of
+// built for a chunk of input channels at a time (or, for a 1x1 stride-1 layer without padding, from
+// the input's planes in place). The slices make the threads' work independent of
 // how many threads there are: slice s sums into its own partial dW (the output itself when there is
 // one slice), and weightGradSumTask adds the partials in slice order, so the result has the same bits
 // on any number of threads.
