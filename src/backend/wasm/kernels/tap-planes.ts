@@ -17,8 +17,19 @@ import { copyFloats, zeroFloats } from './plane';
   const hi = max(lo, min(outW, w - 1 - first >= 0 ? (w - 1 - first) / sW + 1 : 0));
   zeroFloats(dst, lo);
   const out = dst + (<usize>lo << 2);
-  if (sW == 1) copyFloats(out, row + (<usize>(lo + first) << 2), hi - lo);
-  else for (let x = lo; x < hi; x++) store<f32>(out + (<usize>(x - lo) << 2), load<f32>(row + (<usize>(x * sW + first) << 2)));
+  if (sW == 1) {
+    copyFloats(out, row + (<usize>(lo + first) << 2), hi - lo);
+  } else {
+    let x = lo;
+    // stride 2: four outputs' inputs are the even lanes of eight consecutive floats
+    if (sW == 2) {
+      for (; x + 4 <= hi; x += 4) {
+        const from = row + (<usize>(2 * x + first) << 2);
+        v128.store(out + (<usize>(x - lo) << 2), v128.shuffle<f32>(v128.load(from), v128.load(from, 16), 0, 2, 4, 6));
+      }
+    }
+    for (; x < hi; x++) store<f32>(out + (<usize>(x - lo) << 2), load<f32>(row + (<usize>(x * sW + first) << 2)));
+  }
   zeroFloats(dst + (<usize>hi << 2), padded - hi);
 }
 
