@@ -32,15 +32,18 @@ MAX_MESSAGE_CHARS = 300
 OK, ERROR, DROP_UNLESS_ERROR = "ok", "error", "drop-unless-error"
 
 
-def ensure_stable_hashing():
-    """Re-run the current script with PYTHONHASHSEED=0 unless it already is.
+# Set before torch loads, so that the files are reproducible byte for byte:
+# - PYTHONHASHSEED: some torch error messages print Python sets (e.g. the allowed padding modes),
+#   whose order depends on string hashing;
+# - OPENBLAS_NUM_THREADS: where Debian's BLAS is OpenBLAS, torch's BLAS calls round differently
+#   with its thread count (a 24-channel 3x3 stride-2 layer's weight gradient did on 2 cores).
+STABLE_ENVIRONMENT = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
 
-    Some torch error messages print Python sets (e.g. the allowed padding
-    modes), whose order depends on string hashing; a fixed hash seed keeps the
-    generated files byte-for-byte reproducible.
-    """
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.environ["PYTHONHASHSEED"] = "0"
+
+def ensure_stable_environment():
+    """Re-run the current script with STABLE_ENVIRONMENT unless it already has it."""
+    if any(os.environ.get(key) != value for key, value in STABLE_ENVIRONMENT.items()):
+        os.environ.update(STABLE_ENVIRONMENT)
         os.execv(sys.executable, [sys.executable] + sys.argv)
 
 
@@ -60,7 +63,7 @@ def import_torch():
     return torch
 
 
-ensure_stable_hashing()
+ensure_stable_environment()
 torch = import_torch()
 nn = torch.nn
 F = torch.nn.functional
