@@ -6,9 +6,10 @@
 // A task is one input channel (and its `multiplier` output channels). Per image, the channel is copied
 // into a zero-padded plane in the worker's workspace whose rows hold the stride's column phases one after
 // another (phase r: padded columns r, r + sW, r + 2 sW, ...), so that a tap reads the inputs of four
-// consecutive output columns as one vector at any stride and dilation. Taps go four at a time
-// (dwconv_grad_4tap_f32x4: one load of dY feeds four), and their f32x4 sums stay in the workspace
-// across the batch, added across lanes once at the end.
+// consecutive output columns as one vector at any stride and dilation. Taps go in groups (a 3-wide
+// kernel's rows, else four at a time: dwconv_grad_3tap_f32x4 and _4tap, one load of dY feeding the
+// group), their f32x4 sums in registers over a plane and in the workspace across the batch, added
+// across lanes once at the end.
 
 import * as P from './params';
 import { padPlane, padPlaneSplit, zeroFloats } from './plane';
@@ -42,14 +43,15 @@ function padPlanePhases(src: usize, h: i32, w: i32, dst: usize, hp: i32, phaseW:
   }
 }
 
-// dwconv_grad_4tap_f32x4: the four f32x4 sums at `sums` += dY's rows (from `dy`, `dyRow` bytes apart)
-// times the input rows of four taps (at byte offsets o0..o3 from `x`, `xRow` bytes apart), over
+// dwconv_grad_4tap_f32x4 (and _3tap, `group` = 3, a 3-wide kernel's row, which leaves o3 and the fourth
+// sum alone): the f32x4 sums at `sums` += dY's rows (from `dy`, `dyRow` bytes apart) times the input
+// rows of the group's taps (at byte offsets o0..o3 from `x`, `xRow` bytes apart), over
 // vectors [from, to) of each of `rows` rows, the sums held in registers throughout. `masked`: only the
 // first `valid` lanes count, in both operands (past a row's end they hold other values, and 0 x NaN
 // would be NaN).
 // @ts-ignore: decorator
-@inline function fourTaps(sums: usize, dy: usize, dyRow: usize, x: usize, xRow: usize, rows: i32, o0: usize, o1: usize, o2: usize, o3: usize, from: i32, to: i32, masked: bool, valid: v128): void {
-  let s0 = v128.load(sums), s1 = v128.load(sums, 16), s2 = v128.load(sums, 32), s3 = v128.load(sums, 48);
+@inline function tapGroup(group: i32, sums: usize, dy: usize, dyRow: usize, x: usize, xRow: usize, rows: i32, o0: usize, o1: usize, o2: usize, o3: usize, from: i32, to: i32, masked: bool, valid: v128): void {
+  let s0 = v128.load(sums), s1 = v128.load(sums, 16), s2 = v128.load(sums, 32), s3 = group == 4 ? v128.load(sums, 48) : s0;
   for (let r = 0; r < rows; r++) {
     const d = dy + <usize>r * dyRow;
     const xr = x + <usize>r * xRow;
@@ -59,10 +61,11 @@ function padPlanePhases(src: usize, h: i32, w: i32, dst: usize, hp: i32, phaseW:
       s0 = f32x4.add(s0, f32x4.mul(dv, masked ? v128.and(v128.load(p + o0), valid) : v128.load(p + o0)));
       s1 = f32x4.add(s1, f32x4.mul(dv, masked ? v128.and(v128.load(p + o1), valid) : v128.load(p + o1)));
       s2 = f32x4.add(s2, f32x4.mul(dv, masked ? v128.and(v128.load(p + o2), valid) : v128.load(p + o2)));
-      s3 = f32x4.add(s3, f32x4.mul(dv, masked ? v128.and(v128.load(p + o3), valid) : v128.load(p + o3)));
+      if (group == 4) s3 = f32x4.add(s3, f32x4.mul(dv, masked ? v128.and(v128.load(p + o3), valid) : v128.load(p + o3)));
     }
   }
-  v128.store(sums, s0); v128.store(sums, s1, 16); v128.store(sums, s2, 32); v128.store(sums, s3, 48);
+  v128.store(sums, s0); v128.store(sums, s1, 16); v128.store(sums, s2, 32);
+  if (group == 4) v128.store(sums, s3, 48);
 }
 
 // Byte offset in the phased plane of what tap t reads for output (0, 0).
@@ -107,8 +110,10 @@ export function depthwiseWeightGradTask(params: usize, task: i32, worker: i32): 
     else padPlanePhases(src, h, w, plane, hp, phaseW, sW, P.param(params, P.PT), P.param(params, P.PL));
     for (let m = 0; m < multiplier; m++) {
       const dy = <usize>P.param(params, P.GRAD_OUTPUT) + (<usize>((n * cOut + c * multiplier + m) * outH * outW) << 2);
-      for (let t = 0; t < taps; t += 4) {
-        // a last group of fewer than 4 taps repeats its last tap into slots that are never read
+      // a 3-wide kernel's taps go a row at a time; others four at a time, a last group of fewer
+      // repeating its last tap into slots that are never read
+      const group = kW == 3 ? 3 : 4;
+      for (let t = 0; t < taps; t += group) {
         const o0 = tapOffset(t, kW, dH, dW, sW, phaseW, rowBytes);
         const o1 = tapOffset(min(t + 1, taps - 1), kW, dH, dW, sW, phaseW, rowBytes);
         const o2 = tapOffset(min(t + 2, taps - 1), kW, dH, dW, sW, phaseW, rowBytes);
@@ -116,8 +121,13 @@ export function depthwiseWeightGradTask(params: usize, task: i32, worker: i32): 
         const at = sums + (<usize>(m * slots + t) << 4);
         const dyRow = <usize>outW << 2;
         const xRow = <usize>sH * rowBytes;
-        fourTaps(at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, 0, full, false, valid);
-        if ((outW & 3) != 0) fourTaps(at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, full, full + 1, true, valid);
+        if (group == 3) {
+          tapGroup(3, at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, 0, full, false, valid);
+          if ((outW & 3) != 0) tapGroup(3, at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, full, full + 1, true, valid);
+        } else {
+          tapGroup(4, at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, 0, full, false, valid);
+          if ((outW & 3) != 0) tapGroup(4, at, dy, dyRow, plane, xRow, outH, o0, o1, o2, o3, full, full + 1, true, valid);
+        }
       }
     }
   }
