@@ -136,6 +136,8 @@ test('the wasm weight gradient keeps within 1e-4 on long sums over positions, sp
     [[2, 12, 41, 43], [24, 1, 5, 3], { padding: [2, 1], stride: [2, 3], dilation: [1, 2], groups: 12 }], // depthwise strided, multiplier 2
     [[2, 24, 30, 30], [48, 6, 3, 3], { padding: 1, stride: 2, groups: 4 }],
     [[1, 160, 7, 7], [96, 160, 3, 3], { padding: 1 }], // few positions, K of 1440: split by output channels
+    [[2, 16, 40, 600], [6, 8, 5, 5], { stride: [3, 2], dilation: [2, 1], padding: [1, 3], groups: 2 }], // wide rows: tap planes a channel at a time
+    [[1, 24, 9, 300], [10, 24, 7, 1], { padding: [3, 0] }], // tap planes in chunks of 11 channels
   ];
   checkCases(cases.map(([x, w, options]) => randomCase(conv2dGeometry(x, w, null, options))));
 });
