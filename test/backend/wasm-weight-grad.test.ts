@@ -165,3 +165,20 @@ test('an empty batch gives a zero weight gradient', () => {
   const geom = conv2dGeometry([0, 4, 8, 8], [6, 4, 3, 3], null, {});
   assert.deepEqual(withThreads(2, () => wasmWeightGrad(geom, new Float32Array(0), new Float32Array(0))), new Float32Array(6 * 4 * 9));
 });
+
+test('setWinograd(false) gives the GEMM path\'s rounding on a layer that would run on Winograd', () => {
+  const c = randomCase(conv2dGeometry([1, 32, 16, 16], [32, 32, 3, 3], null, { padding: 1 }));
+  const run = () => withThreads(1, () => wasmWeightGrad(c.geom, c.input, c.gradOutput));
+  const chosen = run();
+  weightGradTuning.force = 'gemm';
+  const gemm = run();
+  weightGradTuning.force = null;
+  const saved = tuning.winograd;
+  tuning.winograd = false;
+  try {
+    assert.notDeepEqual(chosen, gemm, 'Winograd is the default here');
+    assert.deepEqual(run(), gemm);
+  } finally {
+    tuning.winograd = saved;
+  }
+});
