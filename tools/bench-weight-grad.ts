@@ -53,15 +53,20 @@ function time(fn: () => void): number {
   return performance.now() - t0;
 }
 
-/** ms of the forward and of the weight gradient, alternating. */
-function measure(l: Layer): { forward: number; weightGrad: number } {
+/** A layer's forward and weight gradient, as calls into their own output buffers. */
+function calls(l: Layer): { forward: () => void; weightGrad: () => void } {
   const g = l.geom;
   const output = new Float32Array(g.n * g.cOut * g.outH * g.outW);
   const gradWeight = new Float32Array(l.weight.length);
-  const forward = () => wasmBackend.conv2d(g, l.input, l.weight, null, output, 'none');
-  const weightGrad = () => wasmBackend.conv2dWeightGrad(g, l.input, l.gradOutput, gradWeight);
-  forward();
-  weightGrad();
+  return {
+    forward: () => wasmBackend.conv2d(g, l.input, l.weight, null, output, 'none'),
+    weightGrad: () => wasmBackend.conv2dWeightGrad(g, l.input, l.gradOutput, gradWeight),
+  };
+}
+
+/** ms of the forward and of the weight gradient, alternating. */
+function measure(l: Layer): { forward: number; weightGrad: number } {
+  const { forward, weightGrad } = calls(l);
   const f: number[] = [];
   const w: number[] = [];
   for (let i = 0; i < repeat; i++) {
@@ -71,8 +76,22 @@ function measure(l: Layer): { forward: number; weightGrad: number } {
   return { forward: summary(f), weightGrad: summary(w) };
 }
 
+// V8 runs a kernel's first calls on its baseline compiler until the optimised code is ready: every
+// layer runs a few times on every thread count before any is timed
+for (const threads of threadCounts) {
+  setNumThreads(threads);
+  for (const l of layers) {
+    const { forward, weightGrad } = calls(l);
+    for (let i = 0; i < 3; i++) {
+      forward();
+      weightGrad();
+    }
+  }
+}
+
 const macs = (g: ConvGeometry) => g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
-const results = new Map<string, number[]>();
+/** One thread's weight-gradient ms per layer, for the 2-thread speedup. */
+const oneThread = new Map<string, number>();
 console.log('layer    MMACs  threads  forward ms  GFLOP/s  dW ms  GFLOP/s  dW/forward');
 for (const threads of threadCounts) {
   setNumThreads(threads);
@@ -81,8 +100,9 @@ for (const threads of threadCounts) {
     const flop = 2 * macs(l.geom);
     const gf = flop / forward / 1e6;
     const gw = flop / weightGrad / 1e6;
-    results.set(`${l.name}/${threads}`, [weightGrad]);
-    const speedup = threads === 2 && results.has(`${l.name}/1`) ? `  2-thread dW speedup ${(((results.get(`${l.name}/1`) as number[])[0] as number) / weightGrad).toFixed(2)}x` : '';
+    if (threads === 1) oneThread.set(l.name, weightGrad);
+    const before = oneThread.get(l.name);
+    const speedup = threads === 2 && before !== undefined ? `  2-thread dW speedup ${(before / weightGrad).toFixed(2)}x` : '';
     console.log(`${l.name.padEnd(7)} ${(macs(l.geom) / 1e6).toFixed(1).padStart(6)}  ${threads}        ${forward.toFixed(3).padStart(8)}  ${gf.toFixed(1).padStart(7)}  ${weightGrad.toFixed(3).padStart(6)}  ${gw.toFixed(1).padStart(6)}  ${(gw / gf).toFixed(2).padStart(6)}x${speedup}`);
   }
 }
