@@ -26,6 +26,7 @@ const SUM_CHUNK = 16384;
 /** Bytes of lane vectors before a Winograd transform's padded plane in its workspace (kernels' SCRATCH). */
 const WINOGRAD_SCRATCH = 72 * 16;
 
+/** How one weight gradient runs: its task kernels, memory and parameter fields beyond the geometry's. */
 export interface WeightGradPlan {
   /** Task kernels and their task counts, run in order. */
   runs: [TaskKernel, number][];
@@ -35,6 +36,7 @@ export interface WeightGradPlan {
   buffers: Partial<Record<Param, number>>;
   /** Tables to copy in: the field that holds each one's offset, and its values. */
   tables: Partial<Record<Param, Int32Array>>;
+  /** Parameter fields and their values. */
   fields: Partial<Record<Param, number>>;
 }
 
@@ -43,7 +45,7 @@ function lines(floats: number): number {
   return Math.ceil(floats / 16) * 64;
 }
 
-/** Blocks of a group's output channels (in panels of 4) that make about TARGET_TASKS tasks of `others` each. */
+/** A group's output channels in blocks of whole panels of 4, enough that blocks x `others` make about TARGET_TASKS tasks. */
 function channelBlocks(m: number, others: number): { mPanels: number; mBlocks: number; blockRows: number } {
   const mPanels = Math.ceil(m / 4);
   const mBlocks = Math.max(1, Math.min(mPanels, Math.ceil(TARGET_TASKS / others)));
@@ -123,13 +125,13 @@ export function winogradWaste(g: ConvGeometry, m: WinogradTile): number {
 }
 
 /** Winograd's tiles over the batch: the GEMMs' sums run over them. */
-export function winogradColumns(g: ConvGeometry, m: WinogradTile): number {
+export function winogradTileCount(g: ConvGeometry, m: WinogradTile): number {
   return g.n * winogradTiles(g, m).perImage;
 }
 
 /** The bytes of Winograd's transformed input V and gradient M. */
 export function winogradBytes(g: ConvGeometry, m: WinogradTile): number {
-  return (m + 2) ** 2 * winogradColumns(g, m) * (Math.ceil(g.cIn / 4) + g.groups * Math.ceil(g.cOut / g.groups / 4)) * 16;
+  return (m + 2) ** 2 * winogradTileCount(g, m) * (Math.ceil(g.cIn / 4) + g.groups * Math.ceil(g.cOut / g.groups / 4)) * 16;
 }
 
 /** Tiles Winograd's GEMMs take at a time, as the forward's GEMM takes K: a panel of M, [KC][4], stays in L1. */
@@ -142,7 +144,7 @@ const WINOGRAD_KC = 256;
  */
 export function winogradPlan(g: ConvGeometry, m: WinogradTile): WeightGradPlan {
   const { tilesH, tilesW, perImage } = winogradTiles(g, m);
-  const tiles = winogradColumns(g, m);
+  const tiles = winogradTileCount(g, m);
   const positions = (m + 2) ** 2;
   const { mPanels, mBlocks } = channelBlocks(g.cOut / g.groups, positions * g.groups);
   const rowBytes = Math.ceil(g.cIn / 4) * 16;

@@ -9,7 +9,7 @@ import { conv2dWeightGrad as referenceWeightGrad } from '../reference/conv2d-gra
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import type { ThreadPool } from './pool.js';
-import { depthwisePlan, gemmPlan, winogradBytes, winogradColumns, winogradPlan, winogradWaste, type WeightGradPlan, type WinogradTile } from './weight-grad-plan.js';
+import { depthwisePlan, gemmPlan, winogradBytes, winogradTileCount, winogradPlan, winogradWaste, type WeightGradPlan, type WinogradTile } from './weight-grad-plan.js';
 
 /** The forward's knobs that the weight gradient follows: below `tinyMacs` the reference kernel, below `parallelMacs` one thread, Winograd on or off. */
 export interface WeightGradKnobs {
@@ -51,7 +51,7 @@ const WINOGRAD_COST: Record<WinogradTile, number> = { 4: 36 / 16, 6: (64 / 36) *
 
 /** The tile size with the fewest multiplies per kept output, among those that pay; null where none does. */
 function winogradTile(g: ConvGeometry): WinogradTile | null {
-  const usable = ([4, 6] as const).filter((m) => winogradWaste(g, m) <= WINOGRAD_MAX_WASTE && winogradColumns(g, m) >= WINOGRAD_MIN_TILES &&
+  const usable = ([4, 6] as const).filter((m) => winogradWaste(g, m) <= WINOGRAD_MAX_WASTE && winogradTileCount(g, m) >= WINOGRAD_MIN_TILES &&
     winogradBytes(g, m) <= WINOGRAD_MAX_BYTES);
   const score = (m: WinogradTile) => winogradWaste(g, m) * WINOGRAD_COST[m];
   return usable.sort((a, b) => score(a) - score(b))[0] ?? null;
