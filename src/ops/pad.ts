@@ -35,8 +35,11 @@ export function padGeometry(shape: readonly number[], pads: unknown, mode: unkno
   }
   const h = shape[shape.length - 2];
   const w = shape[shape.length - 1];
-  if ((padMode === 'reflect' || padMode === 'replicate') && shape.slice(shape.length === 4 ? 1 : 0).includes(0)) {
-    throw argError(where, `mode ${show(padMode)} needs non-zero channels, height and width, got shape ${show(shape)}`);
+  // PyTorch lets the first dimension be empty (reflect: either rank's; replicate: a batch's only)
+  const mayBeEmpty = padMode === 'reflect' || shape.length === 4 ? 1 : 0;
+  if ((padMode === 'reflect' || padMode === 'replicate') && shape.slice(mayBeEmpty).includes(0)) {
+    const dims = mayBeEmpty === 1 && shape.length === 3 ? 'height and width' : 'channels, height and width';
+    throw argError(where, `mode ${show(padMode)} needs non-zero ${dims}, got shape ${show(shape)}`);
   }
   for (const [name, amount, size] of [['left', left, w], ['right', right, w], ['top', top, h], ['bottom', bottom, h]] as const) {
     const dim = name === 'left' || name === 'right' ? 'width' : 'height';

@@ -35,6 +35,11 @@ test('PyTorch limits are errors that name the rule', () => {
   assert.throws(() => pad(x, [1, 1, 1, 1], 'wrap' as 'reflect'), /pad: mode must be one of 'constant', 'reflect', 'replicate', 'circular', got 'wrap'/);
   assert.throws(() => pad(tensor([1, 2, 3, 4], [2, 2]), [1, 1, 1, 1], 'reflect'), /mode 'reflect' needs a 3-D \(C, H, W\) or 4-D/);
   assert.throws(() => pad(tensor([], [1, 2, 0, 4]), [1, 1, 1, 1], 'replicate'), /needs non-zero channels, height and width/);
+  // the first dimension may be empty, as in PyTorch: reflect's of either rank, replicate's of a batch only
+  assert.deepEqual(pad(tensor([], [0, 4, 5]), [1, 1, 1, 1], 'reflect').shape, [0, 6, 7]);
+  assert.deepEqual(pad(tensor([], [0, 2, 4, 5]), [1, 1, 1, 1], 'replicate').shape, [0, 2, 6, 7]);
+  assert.throws(() => pad(tensor([], [0, 4, 5]), [1, 1, 1, 1], 'replicate'), /needs non-zero channels, height and width/);
+  assert.throws(() => pad(tensor([], [2, 0, 5]), [1, 1, 1, 1], 'reflect'), /mode 'reflect' needs non-zero height and width, got shape \[2, 0, 5\]/);
   assert.throws(() => pad(x, [-4, 0, 0, 0]), /pad: cannot crop 4 from the left of input width 3/);
   assert.throws(() => pad([1, 2] as never, [1, 1, 1, 1]), /pad: input must be a Tensor/);
 });
