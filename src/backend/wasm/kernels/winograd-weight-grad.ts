@@ -243,14 +243,19 @@ export function winogradWeightGradOutputTask(params: usize, task: i32, worker: i
   else transformGrad(params, task, worker, 6);
 }
 
-// Task: (xi, group, block of output channels). U[xi][the block's channels][the group's input
-// channels] = M[xi] V[xi] over every image's tiles, KC tiles at a time.
+// Task: (slice of the tiles, xi, group, block of output channels). U[slice][xi][the block's channels][the
+// group's input channels] = M[xi] V[xi] over the slice's tiles, KC tiles at a time. The micro-kernel
+// sums a slice's tiles one after another in float32, so a slice holds a bounded number of them; the
+// slices' sums meet in float64 (transformWeights).
 export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32): void {
   const groups = P.param(params, P.GROUPS);
   const blocks = P.param(params, P.M_BLOCKS);
+  const slices = P.param(params, P.SLICES);
   const mb = task % blocks;
   const g = (task / blocks) % groups;
-  const xi = task / (blocks * groups);
+  const positions = (P.param(params, P.TILE) + 2) * (P.param(params, P.TILE) + 2);
+  const xi = (task / (blocks * groups)) % positions;
+  const s = task / (blocks * groups * positions);
   const cIn = P.param(params, P.C_IN);
   const cOut = P.param(params, P.C_OUT);
   const cInG = cIn / groups;
@@ -261,55 +266,82 @@ export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32
   const rows = min(perBlock * 4, perGroup - mp0 * 4);
   if (rows <= 0) return;
   const tiles = P.param(params, P.STRIDE);
+  const t0 = (s * tiles) / slices;
+  const t1 = ((s + 1) * tiles) / slices;
   const KC = P.param(params, P.KC);
-  const a = <usize>P.param(params, P.M) + <usize>(xi * groups * mPanels + g * mPanels + mp0) * (<usize>tiles << 4);
+  // the slice's first tile of the block's first panel: the micro-kernel's A, its tiles from t0
+  const a = <usize>P.param(params, P.M) + <usize>(xi * groups * mPanels + g * mPanels + mp0) * (<usize>tiles << 4) + (<usize>t0 << 4);
   const b = <usize>P.param(params, P.V) + <usize>xi * <usize>tiles * (<usize>((cIn + 3) & ~3) << 2) + (<usize>(g * cInG) << 2);
   const cRow = <usize>cInG << 2;
-  const c = <usize>P.param(params, P.U) + <usize>(xi * cOut + g * perGroup + mp0 * 4) * cRow;
+  const c = <usize>P.param(params, P.U) + <usize>((s * positions + xi) * cOut + g * perGroup + mp0 * 4) * cRow;
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  for (let k0 = 0; k0 < tiles; k0 += KC) {
-    const kc = min(KC, tiles - k0);
-    panels(a, <usize>P.param(params, P.ZERO), rows, tiles, k0, kc, b, <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2), c, cRow, 1, 0, 0, cInG,
-      scratch, kc == tiles, false);
+  for (let k0 = t0; k0 < t1; k0 += KC) {
+    const kc = min(KC, t1 - k0);
+    panels(a, <usize>P.param(params, P.ZERO), rows, tiles, k0 - t0, kc, b, <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2), c, cRow, 1, 0, 0, cInG,
+      scratch, kc == t1 - t0, false);
   }
 }
 
-// 1-D G^T x of the m + 2 values at x (float64, `step` bytes apart), G the forward's (m + 2) x 3: result k.
+// Two float64 lanes: from U, the sums over the slices (`slices` of them, `sliceBytes` apart) of two
+// float32s at p; else the float64 pair at p.
 // @ts-ignore: decorator
-@inline function weightTransform(m: i32, x: usize, step: usize, k: i32): f64 {
-  const x0 = load<f64>(x), x1 = load<f64>(x + step), x2 = load<f64>(x + 2 * step);
-  const x3 = load<f64>(x + 3 * step), x4 = load<f64>(x + 4 * step), x5 = load<f64>(x + 5 * step);
-  const s12 = x1 + x2, d12 = x1 - x2, s34 = x3 + x4, d34 = x3 - x4;
-  if (m == 4) {
-    if (k == 0) return x0 / 4 - s12 / 6 + s34 / 24;
-    if (k == 1) return -d12 / 6 + d34 / 12;
-    return s34 / 6 - s12 / 6 + x5;
-  }
-  const x6 = load<f64>(x + 6 * step), x7 = load<f64>(x + 7 * step);
-  const s56 = x5 + x6, d56 = x5 - x6;
-  if (k == 0) return x0 - (2 * s12) / 9 + s34 / 90 + (32 * s56) / 45;
-  if (k == 1) return (-2 * d12) / 9 + d34 / 45 + (16 * d56) / 45;
-  return (-2 * s12) / 9 + (2 * s34) / 45 + (8 * s56) / 45 + x7;
+@inline function pairAt(p: usize, fromU: bool, slices: i32, sliceBytes: usize): v128 {
+  if (!fromU) return v128.load(p);
+  let sum = f64x2.promote_low_f32x4(v128.load64_zero(p));
+  for (let s = 1; s < slices; s++) sum = f64x2.add(sum, f64x2.promote_low_f32x4(v128.load64_zero(p + <usize>s * sliceBytes)));
+  return sum;
 }
 
-// Output channel o: dW[o][i] = G^T U[.][o][i] G for each input channel i of its group, in float64.
+// 1-D G^T x of the m + 2 lane pairs at x (`step` bytes apart; from U, summed over its slices), G the
+// forward's (m + 2) x 3, in float64: result k.
+// @ts-ignore: decorator
+@inline function weightTransform(m: i32, x: usize, step: usize, fromU: bool, slices: i32, sliceBytes: usize, k: i32): v128 {
+  const x0 = pairAt(x, fromU, slices, sliceBytes), x1 = pairAt(x + step, fromU, slices, sliceBytes), x2 = pairAt(x + 2 * step, fromU, slices, sliceBytes);
+  const x3 = pairAt(x + 3 * step, fromU, slices, sliceBytes), x4 = pairAt(x + 4 * step, fromU, slices, sliceBytes);
+  const x5 = pairAt(x + 5 * step, fromU, slices, sliceBytes);
+  const s12 = f64x2.add(x1, x2), d12 = f64x2.sub(x1, x2), s34 = f64x2.add(x3, x4), d34 = f64x2.sub(x3, x4);
+  if (m == 4) {
+    if (k == 0) return f64x2.add(f64x2.sub(f64x2.mul(x0, f64x2.splat(1.0 / 4)), f64x2.mul(s12, f64x2.splat(1.0 / 6))), f64x2.mul(s34, f64x2.splat(1.0 / 24)));
+    if (k == 1) return f64x2.add(f64x2.mul(d12, f64x2.splat(-1.0 / 6)), f64x2.mul(d34, f64x2.splat(1.0 / 12)));
+    return f64x2.add(f64x2.mul(f64x2.sub(s34, s12), f64x2.splat(1.0 / 6)), x5);
+  }
+  const x6 = pairAt(x + 6 * step, fromU, slices, sliceBytes), x7 = pairAt(x + 7 * step, fromU, slices, sliceBytes);
+  const s56 = f64x2.add(x5, x6), d56 = f64x2.sub(x5, x6);
+  if (k == 0) {
+    return f64x2.add(f64x2.add(f64x2.sub(x0, f64x2.mul(s12, f64x2.splat(2.0 / 9))), f64x2.mul(s34, f64x2.splat(1.0 / 90))), f64x2.mul(s56, f64x2.splat(32.0 / 45)));
+  }
+  if (k == 1) {
+    return f64x2.add(f64x2.add(f64x2.mul(d12, f64x2.splat(-2.0 / 9)), f64x2.mul(d34, f64x2.splat(1.0 / 45))), f64x2.mul(d56, f64x2.splat(16.0 / 45)));
+  }
+  const r = f64x2.add(f64x2.add(f64x2.mul(s12, f64x2.splat(-2.0 / 9)), f64x2.mul(s34, f64x2.splat(2.0 / 45))), f64x2.mul(s56, f64x2.splat(8.0 / 45)));
+  return f64x2.add(r, x7);
+}
+
+// Output channel o: dW[o][i] = G^T (U's slices' sum)[.][o][i] G for each input channel i of its group, two channels a
+// step (one per float64 lane; past the group's last, a lane reads the next row of U or the slack after
+// it: computed, never stored).
 // @ts-ignore: decorator
 @inline function transformWeights(params: usize, task: i32, worker: i32, m: i32): void {
   const span = <usize>(m + 2);
   const cInG = P.param(params, P.C_IN) / P.param(params, P.GROUPS);
   const xiBytes = <usize>(P.param(params, P.C_OUT) * cInG) << 2;
-  // U's span x span values as float64, then G^T U as [k][column]
-  const u = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
-  const gu = u + span * span * 8;
-  for (let i = 0; i < cInG; i++) {
+  const slices = P.param(params, P.SLICES);
+  const sliceBytes = span * span * xiBytes;
+  // G^T U as [k][column] of lane pairs, then G^T U G as [k][l]
+  const gu = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  const result = gu + 3 * span * 16;
+  for (let i = 0; i < cInG; i += 2) {
     const at = <usize>P.param(params, P.U) + (<usize>(task * cInG + i) << 2);
-    for (let xi: usize = 0; xi < span * span; xi++) store<f64>(u + xi * 8, <f64>load<f32>(at + xi * xiBytes));
     for (let x: usize = 0; x < span; x++) {
-      for (let k = 0; k < 3; k++) store<f64>(gu + (<usize>k * span + x) * 8, weightTransform(m, u + x * 8, span * 8, k));
+      for (let k = 0; k < 3; k++) v128.store(gu + (<usize>k * span + x) * 16, weightTransform(m, at + x * xiBytes, span * xiBytes, true, slices, sliceBytes, k));
+    }
+    for (let k = 0; k < 3; k++) {
+      for (let l = 0; l < 3; l++) v128.store(result + <usize>(k * 3 + l) * 16, weightTransform(m, gu + <usize>k * span * 16, 16, false, 1, 0, l));
     }
     const out = <usize>P.param(params, P.OUTPUT) + (<usize>((task * cInG + i) * 9) << 2);
-    for (let k = 0; k < 3; k++) {
-      for (let l = 0; l < 3; l++) store<f32>(out + (<usize>(k * 3 + l) << 2), <f32>weightTransform(m, gu + <usize>k * span * 8, 8, l));
+    for (let kl: usize = 0; kl < 9; kl++) {
+      store<f32>(out + (kl << 2), <f32>load<f64>(result + kl * 16));
+      if (i + 1 < cInG) store<f32>(out + 36 + (kl << 2), <f32>load<f64>(result + kl * 16, 8));
     }
   }
 }
