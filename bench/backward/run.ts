@@ -13,6 +13,7 @@ import { contenderId, contenderLabel, type ContenderSpec } from '../contender.js
 import { convkitSpecs } from '../convkit.js';
 import { describeHost } from '../machine.js';
 import { runRounds } from '../parent.js';
+import { measurePeak } from '../peak.js';
 import { tfjsKernelTable } from '../peers/tfjs-step.js';
 import { PYTHON } from '../peers/torch.js';
 import { resultsJson, type BenchResults } from '../report.js';
@@ -73,12 +74,16 @@ export async function runBackward(cli: Cli): Promise<void> {
     if (reference !== undefined && (cell === undefined || cell.error !== undefined)) console.log(`ERROR ${contenderLabel(reference)} (the reference) on ${w.id}: ${cell?.error ?? 'no result'}; nothing checked there`);
   }
 
+  // Once more after the run: measured at one moment on a shared machine, the limit moves with its load.
+  const peakAfter = await measurePeak();
+  console.log(`\nWebAssembly f32x4 mul+add limit measured again after the run: ${peakAfter.toFixed(1)} GFLOP/s (before: ${peak.toFixed(1)})`);
+
   const memory = cli.skipMemory ? undefined : await runMemoryCheck({ backend: columns.step1?.backend ?? 'wasm', threads: 1, steps: 1000, warmupSteps: 100 });
   if (memory !== undefined) console.log(`\n${formatMemory(memory)}`);
 
   mkdirSync(dirname(cli.json), { recursive: true });
   const json = {
-    ...(resultsJson(results, { date: new Date().toISOString(), machine, peakGflops: peak, torch, quick: cli.quick, repeat: cli.repeat, pass: 'step' }) as object),
+    ...(resultsJson(results, { date: new Date().toISOString(), machine, peakGflops: peak, peakGflopsAfter: peakAfter, torch, quick: cli.quick, repeat: cli.repeat, pass: 'step' }) as object),
     reference: referenceId === null ? null : Object.fromEntries(cli.workloads.map((w) => [w.id, { error: cells.get(referenceId)?.get(w.id)?.error }])),
     derived: Object.fromEntries(cli.workloads.map((w) => [w.id, derived(results, columns, w.id)])),
     tfjsKernels,
