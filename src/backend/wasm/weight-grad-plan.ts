@@ -131,7 +131,7 @@ export function winogradTileCount(g: ConvGeometry, m: WinogradTile): number {
 
 /** The bytes of Winograd's transformed input V and gradient M. */
 export function winogradBytes(g: ConvGeometry, m: WinogradTile): number {
-  return (m + 2) ** 2 * winogradTileCount(g, m) * (Math.ceil(g.cIn / 16) * 64 + g.groups * Math.ceil(g.cOut / g.groups / 4) * 16);
+  return (m + 2) ** 2 * winogradTileCount(g, m) * (Math.ceil(g.cIn / 4) + g.groups * Math.ceil(g.cOut / g.groups / 4)) * 16;
 }
 
 /** Tiles Winograd's GEMMs take at a time, as the forward's GEMM takes K: a panel of M, [KC][4], stays in L1. */
@@ -155,13 +155,13 @@ export function winogradPlan(g: ConvGeometry, m: WinogradTile): WeightGradPlan {
   const tiles = winogradTileCount(g, m);
   const positions = (m + 2) ** 2;
   const { mPanels, mBlocks } = channelBlocks(g.cOut / g.groups, positions * g.groups);
-  const rowBytes = Math.ceil(g.cIn / 16) * 64; // kernels' tileRowBytes
+  const rowBytes = Math.ceil(g.cIn / 4) * 16;
   const plane = (h: number, w: number) => 4 * lines(g.dilationH * h * g.dilationW * w);
   const uBytes = positions * g.cOut * (g.cIn / g.groups) * 4;
   const slices = Math.max(1, Math.min(Math.ceil(tiles / WINOGRAD_SLICE_TILES), Math.floor(WINOGRAD_MAX_U_BYTES / uBytes)));
   return {
     runs: [
-      ['winogradWeightGradInputTask', g.n * Math.ceil(g.cIn / 16)], ['winogradWeightGradOutputTask', g.n * g.groups * mPanels],
+      ['winogradWeightGradInputTask', g.n * Math.ceil(g.cIn / 4)], ['winogradWeightGradOutputTask', g.n * g.groups * mPanels],
       ['winogradWeightGradGemmTask', slices * positions * g.groups * mBlocks], ['winogradWeightGradWeightTask', g.cOut],
     ],
     workspaceBytes: WINOGRAD_SCRATCH + plane(m * tilesH + 2, m * tilesW + 2),

@@ -157,21 +157,14 @@ const SCRATCH: usize = 72 * 16;
   return planeBytes;
 }
 
-// Bytes of one tile's row of V: the input channels, in whole cache lines (16 channels each).
-// @ts-ignore: decorator
-@inline function tileRowBytes(cIn: i32): usize {
-  return <usize>((cIn + 15) & ~15) << 2;
-}
-
-// Image n, input channels 16 l .. 16 l + 15, four at a time: V[xi][n's tiles][the channels] = B^T d B, a
-// tile at a time. A task's channels fill whole cache lines of V's rows, which no other task writes (with
-// four channels a task, two threads' stores moved the lines between their caches: no faster than one).
+// Image n, input channels 4q .. 4q + 3: V[xi][n's tiles][the channels] = B^T d B, a tile at a time.
 // @ts-ignore: decorator
 @inline function transformInput(params: usize, task: i32, worker: i32, m: i32): void {
   const span = <usize>(m + 2);
   const cIn = P.param(params, P.C_IN);
-  const lines = (cIn + 15) >> 4;
-  const n = task / lines;
+  const quads = (cIn + 3) >> 2;
+  const n = task / quads;
+  const c = (task % quads) * 4;
   const dH = <usize>P.param(params, P.DH);
   const dW = <usize>P.param(params, P.DW);
   const wp = planeWidth(params, m, 2);
@@ -180,25 +173,23 @@ const SCRATCH: usize = 72 * 16;
   const column = scratch + 64 * 16;
   const h = P.param(params, P.H);
   const w = P.param(params, P.W);
+  const planeBytes = padFour(<usize>P.param(params, P.INPUT) + (<usize>(n * cIn * h * w) << 2), c, cIn, h, w, scratch, planeHeight(params, m, 2), wp,
+    P.param(params, P.PT), P.param(params, P.PL));
   const tiles = P.param(params, P.TILES_N);
-  const tileBytes = tileRowBytes(cIn);
+  const tileBytes = <usize>((cIn + 3) & ~3) << 2;
   const xiBytes = <usize>P.param(params, P.STRIDE) * tileBytes;
-  for (let c = (task % lines) * 16; c < min(cIn, (task % lines) * 16 + 16); c += 4) {
-    const planeBytes = padFour(<usize>P.param(params, P.INPUT) + (<usize>(n * cIn * h * w) << 2), c, cIn, h, w, scratch, planeHeight(params, m, 2), wp,
-      P.param(params, P.PT), P.param(params, P.PL));
-    const v = <usize>P.param(params, P.V) + <usize>(n * tiles) * tileBytes + (<usize>c << 2);
-    for (let t = 0; t < tiles; t++) {
-      const c0 = scratch + SCRATCH + tileCorner(params, t, rowBytes, m);
-      // B^T d, column by column, into the scratch's [row][column]; then each of its rows times B
-      for (let s: usize = 0; s < span; s++) {
-        for (let r: usize = 0; r < span; r++) {
-          v128.store(column + r * 16, gather(c0, c0 + planeBytes, c0 + 2 * planeBytes, c0 + 3 * planeBytes, r * dH * rowBytes + ((s * dW) << 2)));
-        }
-        inputTransform(m, column, 16, scratch + s * 16, span * 16);
+  const v = <usize>P.param(params, P.V) + <usize>(n * tiles) * tileBytes + (<usize>c << 2);
+  for (let t = 0; t < tiles; t++) {
+    const c0 = scratch + SCRATCH + tileCorner(params, t, rowBytes, m);
+    // B^T d, column by column, into the scratch's [row][column]; then each of its rows times B
+    for (let s: usize = 0; s < span; s++) {
+      for (let r: usize = 0; r < span; r++) {
+        v128.store(column + r * 16, gather(c0, c0 + planeBytes, c0 + 2 * planeBytes, c0 + 3 * planeBytes, r * dH * rowBytes + ((s * dW) << 2)));
       }
-      const at = v + <usize>t * tileBytes;
-      for (let r: usize = 0; r < span; r++) inputTransform(m, scratch + r * span * 16, 16, at + r * span * xiBytes, xiBytes);
+      inputTransform(m, column, 16, scratch + s * 16, span * 16);
     }
+    const at = v + <usize>t * tileBytes;
+    for (let r: usize = 0; r < span; r++) inputTransform(m, scratch + r * span * 16, 16, at + r * span * xiBytes, xiBytes);
   }
 }
 
@@ -280,7 +271,7 @@ export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32
   const KC = P.param(params, P.KC);
   // the slice's first tile of the block's first panel: the micro-kernel's A, its tiles from t0
   const a = <usize>P.param(params, P.M) + <usize>(xi * groups * mPanels + g * mPanels + mp0) * (<usize>tiles << 4) + (<usize>t0 << 4);
-  const b = <usize>P.param(params, P.V) + <usize>xi * <usize>tiles * tileRowBytes(cIn) + (<usize>(g * cInG) << 2);
+  const b = <usize>P.param(params, P.V) + <usize>xi * <usize>tiles * (<usize>((cIn + 3) & ~3) << 2) + (<usize>(g * cInG) << 2);
   const cRow = <usize>cInG << 2;
   const c = <usize>P.param(params, P.U) + <usize>((s * positions + xi) * cOut + g * perGroup + mp0 * 4) * cRow;
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
