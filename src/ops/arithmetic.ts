@@ -17,13 +17,14 @@ function operand(where: string, name: string, value: unknown): Tensor {
 /**
  * dL/da and dL/db of `a op b` from dL/dout, before summing over broadcast dimensions; each computed only
  * where needed (PyTorch's derivatives.yaml: add and sub pass the gradient, mul multiplies by the other
- * operand, div divides by b and gives b -grad * a / b^2).
+ * operand, div divides by b and gives b -grad * ((a / b) / b), in that order: b * b would overflow or
+ * underflow where a / b does not).
  */
 const DERIVATIVES: Record<BinaryOp, (grad: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null]> = {
   add: (grad) => [grad, grad],
   sub: (grad, _a, _b, needs) => [grad, needs[1] ? mul(grad, -1) : null],
   mul: (grad, a, b, needs) => [needs[0] ? mul(grad, b) : null, needs[1] ? mul(grad, a) : null],
-  div: (grad, a, b, needs) => [needs[0] ? div(grad, b) : null, needs[1] ? div(mul(mul(grad, -1), a), mul(b, b)) : null],
+  div: (grad, a, b, needs) => [needs[0] ? div(grad, b) : null, needs[1] ? mul(mul(grad, -1), div(div(a, b), b)) : null],
 };
 
 const NAMES: Record<BinaryOp, string> = { add: 'AddBackward0', sub: 'SubBackward0', mul: 'MulBackward0', div: 'DivBackward0' };

@@ -62,3 +62,21 @@ for (const config of CONFIGS.slice(0, 2)) {
     });
   });
 }
+
+test('div\'s gradient for the divisor is -grad * ((a / b) / b), as torch computes it: finite where b * b underflows', () => {
+  const a = new Tensor(Float32Array.of(1e-30, 3), [2]).requiresGrad_();
+  const b = new Tensor(Float32Array.of(1e-30, 7), [2]).requiresGrad_();
+  sum(div(a, b)).backward();
+  // torch 1.13: a.grad [1e30, 1/7], b.grad [-1e30, -0.06122449040412903]
+  assert.deepEqual([...(b.grad?.data ?? [])], [Math.fround(-1e30), -0.06122449040412903]);
+  assert.deepEqual([...(a.grad?.data ?? [])], [Math.fround(1e30), Math.fround(1 / 7)]);
+});
+
+test('sum and mean of a 0-d tensor refuse a dimension named twice, as torch does', () => {
+  const x = new Tensor(Float32Array.of(2), []);
+  for (const dims of [[0, 0], [0, -1]]) {
+    assert.throws(() => sum(x, dims), /appears multiple times/);
+    assert.throws(() => mean(x, dims), /appears multiple times/);
+  }
+  assert.deepEqual(sum(x, [0]).shape, []);
+});
