@@ -16,15 +16,14 @@ function reducedDims(where: string, rank: number, dims: unknown): boolean[] {
   if (!Array.isArray(list) || !list.every(isInt)) throw argError(where, `dim must be an integer or a list of integers, got ${show(dims)}`);
   if (list.length === 0) return new Array<boolean>(rank).fill(true);
   const span = Math.max(rank, 1); // a 0-d tensor takes dim 0 or -1, as in PyTorch
-  const reduced = new Array<boolean>(rank).fill(false);
+  const reduced = new Array<boolean>(span).fill(false);
   for (const dim of list as number[]) {
     if (dim < -span || dim >= span) throw argError(where, `dimension out of range (expected to be in range of [${-span}, ${span - 1}], but got ${dim})`);
     const d = dim < 0 ? dim + span : dim;
-    if (rank === 0) continue;
     if (reduced[d]) throw argError(where, `dim ${d} appears multiple times in the list of dims`);
     reduced[d] = true;
   }
-  return reduced;
+  return reduced.slice(0, rank);
 }
 
 function reduce(where: string, name: string, input: Tensor, dims: Dims | undefined, keepdim: boolean, mean: boolean): Tensor {
