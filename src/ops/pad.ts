@@ -74,7 +74,7 @@ export function pad(input: Tensor, pads: readonly number[], mode: PadMode = 'con
     const gradInput = outputArray(input.numel);
     if (gradInput.length > 0) backend().padGrad(geom, grad.data, gradInput);
     return [new Tensor(gradInput, input.shape)];
-  }, false);
+  }, geom.mode !== 'constant'); // torch's reflect and replicate backward save the input, circular's slices and cat too: a second pass is refused
 }
 
 /** PyTorch's names for each mode's backward (circular padding is cat and slices there). */

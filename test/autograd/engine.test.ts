@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  add, Conv2d, conv2d, DepthwiseSeparableConv2d, isGradEnabled, mean, mul, noGrad, ones, randn, ReLU, Sequential, sum, tensor, Tensor,
+  add, Conv2d, conv2d, DepthwiseSeparableConv2d, isGradEnabled, mean, mul, noGrad, ones, pad, randn, ReLU, Sequential, sum, tensor, Tensor,
 } from '../../src/index.js';
 
 test('requiresGrad_ marks leaves, returns the tensor, and refuses to unmark a computed tensor', () => {
@@ -131,4 +131,23 @@ test('a leaf\'s grad shares memory with no other tensor: not the gradient given,
   const kept = (w.grad as Tensor).data;
   conv2d(input, w).backward(ones([1, 2, 3, 3]));
   assert.equal((w.grad as Tensor).data, kept, 'the second pass adds into the first one\'s memory');
+});
+
+test('a second pass without retainGraph is refused where torch refuses it: pad other than constant, mean over dims', () => {
+  const x = randn([1, 2, 4, 4]).requiresGrad_();
+  // torch 1.13: reflect, replicate, circular padding and mean over dims save tensors; constant padding, sum and a whole mean do not
+  for (const [name, f, refused] of [
+    ['constant', (t: Tensor) => pad(t, [1, 1, 1, 1]), false],
+    ['reflect', (t: Tensor) => pad(t, [1, 1, 1, 1], 'reflect'), true],
+    ['replicate', (t: Tensor) => pad(t, [1, 1, 1, 1], 'replicate'), true],
+    ['circular', (t: Tensor) => pad(t, [1, 1, 1, 1], 'circular'), true],
+    ['mean over dims', (t: Tensor) => mean(t, [1, 2], true), true],
+    ['mean', (t: Tensor) => mean(t), false],
+    ['sum over dims', (t: Tensor) => sum(t, 1), false],
+  ] as const) {
+    const y = sum(f(x));
+    y.backward();
+    if (refused) assert.throws(() => y.backward(), /second time/, name);
+    else assert.doesNotThrow(() => y.backward(), name);
+  }
 });
