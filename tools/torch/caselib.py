@@ -18,6 +18,7 @@ and random_cases.py / random_grad_cases.py (the live random suite); it is not me
 Run those scripts with Debian's PyTorch: ``/usr/bin/python3 tools/torch/...``.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -552,3 +553,50 @@ class CaseWriter:
         with open(json_path, "w") as f:
             f.write(head + ',\n "cases": [\n' + body + "\n ]\n}\n")
         return json_path, bin_path
+
+
+# -- the scripts' loops -------------------------------------------------------
+
+
+def run_valid(count, run):
+    """Call run(i) for i < count (each adds a case drawn to be valid); note on stderr each case torch
+    rejected all the same, and return how many there were."""
+    raised = 0
+    for i in range(count):
+        case = run(i)
+        if "error" in case:
+            raised += 1
+            sys.stderr.write(f"note: valid draw {case['id']} raised in torch: {case['torch']}: "
+                             f"{case['error']['message']}\n")
+    return raised
+
+
+def keep_rejected(count, what, run):
+    """Call run(kept) until `count` calls have kept a case (run returns None where torch accepted the
+    perturbed draw, so that it was dropped); exits after 50 tries a case. Returns the number of tries."""
+    kept = tries = 0
+    while kept < count:
+        tries += 1
+        if tries > 50 * max(1, count):
+            sys.exit(f"error: could not draw enough {what} torch rejects")
+        kept += run(kept) is not None
+    return tries
+
+
+def write_fixtures(generator, default_name, makers, doc):
+    """The fixture scripts' main: every maker adds its cases to one CaseWriter, written to --out (default
+    test/fixtures) as --name.{json,bin}; prints the counts (errors: the forward's or the backward's)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser.add_argument("--out", default=os.path.join(root, "test", "fixtures"))
+    parser.add_argument("--name", default=default_name)
+    args = parser.parse_args()
+
+    w = CaseWriter(generator)
+    for make in makers:
+        make(w)
+    json_path, bin_path = w.write(args.out, args.name)
+    errors = sum(1 for c in w.cases if "error" in c or "error" in c.get("backward", {}))
+    print(f"wrote {len(w.cases)} cases ({errors} errors) in {len(w.groups)} groups")
+    for path in (json_path, bin_path):
+        print(f"  {os.path.relpath(path)}: {os.path.getsize(path)} bytes")

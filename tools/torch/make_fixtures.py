@@ -24,7 +24,6 @@ id).  Run from the repository root:
     /usr/bin/python3 tools/torch/make_fixtures.py [--out test/fixtures]
 """
 
-import argparse
 import os
 import sys
 import types
@@ -32,7 +31,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from caselib import ERROR, OK, CaseWriter, build_module, randn, seed_for, torch  # noqa: E402
+from caselib import ERROR, OK, build_module, randn, seed_for, torch, write_fixtures  # noqa: E402
 
 nn = torch.nn
 
@@ -636,21 +635,9 @@ def invalid_pad(w):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    parser.add_argument("--out", default=os.path.join(root, "test", "fixtures"))
-    parser.add_argument("--name", default="torch-cases")
-    args = parser.parse_args()
-
-    w = CaseWriter("tools/torch/make_fixtures.py")
-    for make in [tutorial, conv2d_forms, module_forms, composite, pad_forms, common_nn,
-                 common_modules, torch_accepts, invalid_conv2d, invalid_module, invalid_pad]:
-        make(w)
-    json_path, bin_path = w.write(args.out, args.name)
-    errors = sum(1 for c in w.cases if "error" in c)
-    print(f"wrote {len(w.cases)} cases ({errors} errors) in {len(w.groups)} groups")
-    for path in (json_path, bin_path):
-        print(f"  {os.path.relpath(path)}: {os.path.getsize(path)} bytes")
+    write_fixtures("tools/torch/make_fixtures.py", "torch-cases",
+                   [tutorial, conv2d_forms, module_forms, composite, pad_forms, common_nn, common_modules,
+                    torch_accepts, invalid_conv2d, invalid_module, invalid_pad], __doc__)
 
 
 if __name__ == "__main__":

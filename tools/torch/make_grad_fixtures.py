@@ -24,13 +24,12 @@ deterministic.  Run from the repository root:
     /usr/bin/python3 tools/torch/make_grad_fixtures.py [--out test/fixtures]
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from caselib import ERROR, OK, CaseWriter, randn, seed_for  # noqa: E402
+from caselib import ERROR, OK, randn, seed_for, write_fixtures  # noqa: E402
 from make_fixtures import (PAD_MODES, PADDING_MODES, RELU, conv, conv2d_spec, dsc_spec,  # noqa: E402
                            module_cases, pad, seq_spec)
 from functional_draws import output_shape  # noqa: E402
@@ -292,21 +291,9 @@ def invalid_functional(w):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    parser.add_argument("--out", default=os.path.join(root, "test", "fixtures"))
-    parser.add_argument("--name", default="torch-grad-cases")
-    args = parser.parse_args()
-
-    w = CaseWriter("tools/torch/make_grad_fixtures.py")
-    for make in [tutorial, conv2d_forms, module_forms, composite, pad_forms, graphs, backward_errors,
-                 functional_forms, invalid_functional]:
-        make(w)
-    json_path, bin_path = w.write(args.out, args.name)
-    errors = sum(1 for c in w.cases if "error" in c or "error" in c.get("backward", {}))
-    print(f"wrote {len(w.cases)} cases ({errors} errors) in {len(w.groups)} groups")
-    for path in (json_path, bin_path):
-        print(f"  {os.path.relpath(path)}: {os.path.getsize(path)} bytes")
+    write_fixtures("tools/torch/make_grad_fixtures.py", "torch-grad-cases",
+                   [tutorial, conv2d_forms, module_forms, composite, pad_forms, graphs, backward_errors,
+                    functional_forms, invalid_functional], __doc__)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from caselib import DROP_UNLESS_ERROR, CaseWriter, randn, torch  # noqa: E402
+from caselib import DROP_UNLESS_ERROR, CaseWriter, keep_rejected, randn, run_valid, torch  # noqa: E402
 
 PADDING_MODES = ["zeros", "zeros", "reflect", "replicate", "circular"]
 PAD_MODES = ["constant", "reflect", "replicate", "circular"]
@@ -749,23 +749,13 @@ def main():
     writer.group("random_invalid", "random configurations with one rule broken, kept where torch raises")
     writer.group("random_borderline", "random configurations at a rule's boundary, whatever torch does")
 
-    valid_raised = 0
-    for i in range(args.valid):
-        case = execute(writer, "random_valid", f"random_valid/{i}", draw_valid(rng))
-        if "error" in case:
-            valid_raised += 1
-            sys.stderr.write(f"note: valid draw {case['id']} raised in torch: {case['torch']}: "
-                             f"{case['error']['message']}\n")
+    valid_raised = run_valid(args.valid, lambda i: execute(writer, "random_valid", f"random_valid/{i}", draw_valid(rng)))
 
-    kept = tries = 0
-    while kept < args.invalid:
-        tries += 1
-        if tries > 50 * max(1, args.invalid):
-            sys.exit("error: could not draw enough invalid configurations torch rejects")
+    def invalid(kept):
         rule, cfg = draw_invalid(rng)
-        case = execute(writer, "random_invalid", f"random_invalid/{kept}_{rule}", cfg,
+        return execute(writer, "random_invalid", f"random_invalid/{kept}_{rule}", cfg,
                        expect=DROP_UNLESS_ERROR, note=f"perturbation: {rule}")
-        kept += case is not None
+    tries = keep_rejected(args.invalid, "invalid configurations", invalid)
 
     border_errors = 0
     for i in range(args.borderline):

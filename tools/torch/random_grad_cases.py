@@ -38,7 +38,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from caselib import DROP_UNLESS_ERROR, OK, CaseWriter, torch  # noqa: E402
+from caselib import DROP_UNLESS_ERROR, OK, CaseWriter, keep_rejected, run_valid, torch  # noqa: E402
 from functional_draws import draw_functional, draw_invalid, execute_functional  # noqa: E402
 from graph_draws import draw_graph  # noqa: E402
 from random_cases import draw_valid, execute  # noqa: E402
@@ -111,27 +111,18 @@ def main():
     writer.group("grad_graph", "random small graphs of convkit's differentiable ops, backpropagated")
     writer.group("grad_large", "random convolutions of a real network's size, backpropagated")
 
-    valid_raised = 0
-    for i in range(args.valid):
-        case = execute(writer, "grad_valid", f"grad_valid/{i}", draw_valid(rng), backward=draw_backward(rng))
-        if "error" in case:
-            valid_raised += 1
-            sys.stderr.write(f"note: valid draw {case['id']} raised in torch: {case['torch']}: "
-                             f"{case['error']['message']}\n")
+    valid_raised = run_valid(args.valid, lambda i: execute(writer, "grad_valid", f"grad_valid/{i}", draw_valid(rng),
+                                                           backward=draw_backward(rng)))
 
     for i in range(args.functional):
         cfg = draw_functional(rng)
         execute_functional(writer, "grad_functional", f"grad_functional/{i}_{cfg['name']}", cfg)
 
-    kept = tries = 0
-    while kept < args.invalid:
-        tries += 1
-        if tries > 50 * max(1, args.invalid):
-            sys.exit("error: could not draw enough invalid gradient calls torch rejects")
+    def invalid(kept):
         rule, cfg = draw_invalid(rng)
-        case = execute_functional(writer, "grad_invalid", f"grad_invalid/{kept}_{cfg['name']}_{rule}", cfg,
+        return execute_functional(writer, "grad_invalid", f"grad_invalid/{kept}_{cfg['name']}_{rule}", cfg,
                                   expect=DROP_UNLESS_ERROR, note=f"perturbation: {rule}")
-        kept += case is not None
+    tries = keep_rejected(args.invalid, "invalid gradient calls", invalid)
 
     for i in range(args.graphs):
         leaves, steps = draw_graph(rng)
