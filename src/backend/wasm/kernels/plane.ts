@@ -24,16 +24,19 @@ import * as P from './params';
 // Copies an h x w plane into an hp x wp plane at row pT, column pL, with zeros around it; rows and
 // columns that fall outside hp x wp are left out (a convolution that never reads them need not have them).
 export function padPlane(src: usize, h: i32, w: i32, dst: usize, hp: i32, wp: i32, pT: i32, pL: i32): void {
-  const rows = min(h, hp - pT);
+  // a stride past the image can leave fewer rows read than the padding above it (h = 1, padding 2,
+  // stride 5: hp = 1): the plane is then all zeros, and nothing is written past its hp rows
+  const top = min(pT, hp);
+  const rows = max(0, min(h, hp - pT));
   const cols = min(w, wp - pL);
-  zeroFloats(dst, pT * wp);
+  zeroFloats(dst, top * wp);
   for (let y = 0; y < rows; y++) {
     const row = dst + (<usize>((y + pT) * wp) << 2);
     zeroFloats(row, pL);
     copyFloats(row + (<usize>pL << 2), src + (<usize>(y * w) << 2), cols);
     zeroFloats(row + (<usize>(pL + cols) << 2), wp - pL - cols);
   }
-  zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
+  zeroFloats(dst + (<usize>((top + rows) * wp) << 2), (hp - top - rows) * wp);
 }
 
 // A padded row (`cols` input floats from `from`, at padded column pL) as its even columns at `even` and
@@ -63,14 +66,15 @@ export function padPlane(src: usize, h: i32, w: i32, dst: usize, hp: i32, wp: i3
 // each: a stride-2 convolution then reads its taps as whole vectors, with no shuffles.
 export function padPlaneSplit(src: usize, h: i32, w: i32, dst: usize, hp: i32, half: i32, pT: i32, pL: i32): void {
   const wp = 2 * half;
-  const rows = min(h, hp - pT);
+  const top = min(pT, hp);
+  const rows = max(0, min(h, hp - pT));
   const cols = max(0, min(w, wp - pL));
-  zeroFloats(dst, pT * wp);
+  zeroFloats(dst, top * wp);
   for (let y = 0; y < rows; y++) {
     const even = dst + (<usize>((y + pT) * wp) << 2);
     splitRow(src + (<usize>(y * w) << 2), cols, pL, even, even + (<usize>half << 2), half);
   }
-  zeroFloats(dst + (<usize>((rows + pT) * wp) << 2), (hp - rows - pT) * wp);
+  zeroFloats(dst + (<usize>((top + rows) * wp) << 2), (hp - top - rows) * wp);
 }
 
 // Copies every channel plane of the input into a zero-padded plane of HP x WP, PLANE floats apart.
