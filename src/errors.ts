@@ -13,10 +13,23 @@ export function argError(where: string, message: string): ConvkitArgumentError {
   return new ConvkitArgumentError(where, message);
 }
 
-/** Renders a value for an error message the way Python would show it, so messages echo the user's input. */
+/** The most items of an array, and characters of a string, that a message echoes: a huge argument gives a short message. */
+const SHOWN_ITEMS = 10;
+const SHOWN_CHARS = 80;
+
+/**
+ * Renders a value for an error message the way Python would show it, so messages echo the user's input;
+ * a longer array shows its first items and its length, a longer string its start and its length.
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (typeof value === 'string') {
+    return value.length <= SHOWN_CHARS ? `'${value}'` : `'${value.slice(0, SHOWN_CHARS)}...' (${value.length} characters)`;
+  }
+  if (Array.isArray(value)) {
+    const items = value.slice(0, SHOWN_ITEMS).map(show);
+    if (value.length > SHOWN_ITEMS) items.push(`... (${value.length} items)`);
+    return `[${items.join(', ')}]`;
+  }
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (typeof value === 'object') {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { full, Generator, ones, rand, randn, Tensor, tensor, uniform, zeros } from '../src/index.js';
+import { full, Generator, ones, rand, randn, sum, Tensor, tensor, uniform, zeros } from '../src/index.js';
 
 test('a tensor wraps its data with a shape and counts its elements', () => {
   const data = new Float32Array([1, 2, 3, 4, 5, 6]);
@@ -51,4 +51,20 @@ test('fill helpers and seeded random tensors', () => {
   assert.throws(() => randn([1.5]), /randn: shape must hold non-negative integer sizes/);
   assert.throws(() => rand('2' as never), /rand: shape must be an array of sizes, got '2'/);
   assert.throws(() => uniform([2], 1, 0), /uniform: expected finite low <= high, got low=1, high=0/);
+});
+
+test('an error echoes a huge argument in a few items or characters, not whole', () => {
+  const x = randn([3]).requiresGrad_();
+  const messages: string[] = [];
+  for (const call of [
+    () => sum(x).backward(new Array(100000).fill(1) as never),
+    () => sum(x, new Array(100000).fill(0.5)),
+    () => x.reshape(new Array(100000).fill(1.5)),
+    () => { x.grad = 'a'.repeat(100000) as never; },
+  ]) {
+    assert.throws(call, (e: Error) => (messages.push(e.message), true));
+  }
+  for (const message of messages) assert.ok(message.length < 200, message);
+  assert.match(messages[0], /got \[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \.\.\. \(100000 items\)\]$/);
+  assert.match(messages[3], /got 'a{80}\.\.\.' \(100000 characters\)$/);
 });
