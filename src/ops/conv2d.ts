@@ -9,6 +9,7 @@ import { argError, show } from '../errors.js';
 import { numelOf, Tensor, type Shape } from '../tensor.js';
 import { checkOptions, checkTensor, pair, positiveInt, type IntOrPair } from './args.js';
 import { outputArray } from './output.js';
+import { reluBackward } from './relu.js';
 
 /** Padding as PyTorch takes it: an int, `[h, w]`, or `'valid'` (none) / `'same'` (output size = input size). */
 export type Padding = IntOrPair | 'valid' | 'same';
@@ -164,12 +165,6 @@ export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | n
       needs[2] ? new Tensor(convBiasGrad(g, gradOutput), [g.cOut]) : null,
     ];
   });
-}
-
-function reluBackward(output: Float32Array, gradOutput: Float32Array): Float32Array {
-  const grad = outputArray(output.length);
-  if (grad.length > 0) backend().reluGrad(output, gradOutput, grad);
-  return grad;
 }
 
 /** dL/dinput of the convolution `g` from dL/doutput: `g.n * g.cIn * g.h * g.w` floats. */
