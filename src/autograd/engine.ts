@@ -49,7 +49,7 @@ function propagate(start: Node, seed: Tensor, retainGraph: boolean): void {
       if (edge instanceof Node) {
         const sum = pending.get(edge);
         pending.set(edge, sum === undefined ? grad : added(sum, grad));
-      } else {
+      } else if (edge.requiresGrad) { // a leaf unmarked since the op ran gets nothing, as torch's AccumulateGrad
         // a leaf may keep a gradient whose memory nothing else holds: not the incoming one (or a view of
         // it, as add and reshape pass on) nor one this node hands to another edge
         const owned = grad.data.buffer !== gradOutput.data.buffer && grad.data.buffer !== seed.data.buffer &&

@@ -151,3 +151,13 @@ test('a second pass without retainGraph is refused where torch refuses it: pad o
     else assert.doesNotThrow(() => y.backward(), name);
   }
 });
+
+test('a leaf whose requiresGrad was turned off after the graph was recorded gets no gradient, as in torch', () => {
+  const x = ones([3]).requiresGrad_();
+  const w = ones([3]).requiresGrad_();
+  const y = sum(mul(x, w));
+  x.requiresGrad_(false);
+  y.backward();
+  assert.equal(x.grad, null); // torch 1.13: None
+  assert.deepEqual([...(w.grad as Tensor).data], [1, 1, 1]);
+});
