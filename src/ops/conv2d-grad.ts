@@ -11,12 +11,7 @@ import { conv2dGeometry, convInputGrad, convWeightGrad, type Conv2dOptions } fro
 function gradGeometry(where: string, inputShape: Shape, weightShape: Shape, gradOutput: Tensor, options: Conv2dOptions | undefined) {
   if (inputShape.length !== 4) throw argError(where, `expected a 4-D (N, C, H, W) input, got input of shape ${show(inputShape)}`);
   if (typeof options?.padding === 'string') throw argError(where, `padding must be an integer or a pair [h, w], got ${show(options.padding)}`);
-  let g;
-  try {
-    g = conv2dGeometry(inputShape, weightShape, null, options);
-  } catch (e) {
-    throw argError(where, (e as Error).message.replace(/^conv2d: /, ''));
-  }
+  const g = conv2dGeometry(inputShape, weightShape, null, options, where);
   const expected = [g.n, g.cOut, g.outH, g.outW];
   if (!sameShape(gradOutput.shape, expected)) {
     throw argError(where, `gradOutput must have the convolution's output shape ${show(expected)}, got ${show(gradOutput.shape)}`);

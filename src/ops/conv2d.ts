@@ -72,10 +72,12 @@ export function outputSize(size: number, padBefore: number, padAfter: number, ke
 
 /**
  * Checks a convolution's shapes and options and resolves them into a `ConvGeometry`. A 3-D input
- * `(C, H, W)` is taken as a batch of one. Throws, naming the argument, wherever PyTorch raises.
+ * `(C, H, W)` is taken as a batch of one. Throws, naming the argument, wherever PyTorch raises; `where`
+ * is the function the messages name.
  */
-export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape: Shape | null, options: Conv2dOptions = {}): ConvGeometry {
-  const where = 'conv2d';
+export function conv2dGeometry(
+  inputShape: Shape, weightShape: Shape, biasShape: Shape | null, options: Conv2dOptions = {}, where = 'conv2d',
+): ConvGeometry {
   checkOptions(where, options, CONV2D_OPTIONS);
   if (inputShape.length !== 3 && inputShape.length !== 4) {
     throw argError(where, `expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got input of shape ${show(inputShape)}`);
