@@ -1,7 +1,7 @@
 /** Lays a planned layer out in the WebAssembly arena and runs its tasks on the thread pool. */
 import type { Activation, ConvGeometry } from '../backend.js';
 import type { WasmInstance } from './instance.js';
-import { Param } from './params.js';
+import { Param, writeGeometry } from './params.js';
 import type { Feed, TaskKernel, ThreadPool } from './pool.js';
 import type { Prepared } from './prepare.js';
 import { macsOf, tuning } from './strategy.js';
@@ -83,22 +83,7 @@ export function execute(
   if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
 
   const block = new Int32Array(Param.COUNT);
-  block[Param.N] = g.n;
-  block[Param.C_IN] = g.cIn;
-  block[Param.H] = g.h;
-  block[Param.W] = g.w;
-  block[Param.C_OUT] = g.cOut;
-  block[Param.KH] = g.kH;
-  block[Param.KW] = g.kW;
-  block[Param.SH] = g.strideH;
-  block[Param.SW] = g.strideW;
-  block[Param.PT] = g.padTop;
-  block[Param.PL] = g.padLeft;
-  block[Param.DH] = g.dilationH;
-  block[Param.DW] = g.dilationW;
-  block[Param.GROUPS] = g.groups;
-  block[Param.OUT_H] = g.outH;
-  block[Param.OUT_W] = g.outW;
+  writeGeometry(block, g);
   block[Param.RELU] = activation === 'relu' ? 1 : 0;
   block[Param.INPUT] = inputAt;
   block[Param.WEIGHT] = packedAt;

@@ -7,8 +7,9 @@
 import type { ConvGeometry } from '../backend.js';
 import { conv2dWeightGrad as referenceWeightGrad } from '../reference/conv2d-grad.js';
 import type { WasmInstance } from './instance.js';
-import { Param } from './params.js';
+import { Param, writeGeometry } from './params.js';
 import type { ThreadPool } from './pool.js';
+import { macsOf } from './strategy.js';
 import { depthwisePlan, gemmPlan, winogradBytes, winogradTileCount, winogradPlan, winogradWaste, type WeightGradPlan, type WinogradTile } from './weight-grad-plan.js';
 
 /** The forward's knobs that the weight gradient follows: below `tinyMacs` the reference kernel, below `parallelMacs` one thread, Winograd on or off. */
@@ -57,10 +58,6 @@ function winogradTile(g: ConvGeometry): WinogradTile | null {
   return usable.sort((a, b) => score(a) - score(b))[0] ?? null;
 }
 
-function macsOf(g: ConvGeometry): number {
-  return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
-}
-
 function choosePlan(g: ConvGeometry, knobs: WeightGradKnobs): WeightGradPlan {
   if (g.groups === g.cIn && g.cIn > 1) return depthwisePlan(g);
   const winograd = g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1;
@@ -92,22 +89,7 @@ export function runConv2dWeightGrad(
   instance.write(gradOutputAt, gradOutput);
 
   const block = new Int32Array(Param.COUNT);
-  block[Param.N] = g.n;
-  block[Param.C_IN] = g.cIn;
-  block[Param.H] = g.h;
-  block[Param.W] = g.w;
-  block[Param.C_OUT] = g.cOut;
-  block[Param.KH] = g.kH;
-  block[Param.KW] = g.kW;
-  block[Param.SH] = g.strideH;
-  block[Param.SW] = g.strideW;
-  block[Param.PT] = g.padTop;
-  block[Param.PL] = g.padLeft;
-  block[Param.DH] = g.dilationH;
-  block[Param.DW] = g.dilationW;
-  block[Param.GROUPS] = g.groups;
-  block[Param.OUT_H] = g.outH;
-  block[Param.OUT_W] = g.outW;
+  writeGeometry(block, g);
   block[Param.INPUT] = inputAt;
   block[Param.GRAD_OUTPUT] = gradOutputAt;
   block[Param.OUTPUT] = outputAt;

@@ -20,6 +20,7 @@
 import * as P from './params';
 import { panels } from './gemm';
 import { padPlane } from './plane';
+import { inputTransformOf } from './winograd';
 
 // @ts-ignore: decorator
 @inline function tilesHigh(params: usize): i32 {
@@ -47,53 +48,6 @@ import { padPlane } from './plane';
   v = f32x4.replace_lane(v, 1, load<f32>(c1 + o));
   v = f32x4.replace_lane(v, 2, load<f32>(c2 + o));
   return f32x4.replace_lane(v, 3, load<f32>(c3 + o));
-}
-
-// 1-D F(4, 3) B^T d of the six vectors at p, p + step, ...: six results at q, q + qStep, ...
-// @ts-ignore: decorator
-@inline function inputTransform4(p: usize, step: usize, q: usize, qStep: usize): void {
-  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step);
-  const d3 = v128.load(p + 3 * step), d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step);
-  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
-  const a = f32x4.sub(d4, f32x4.mul(four, d2));
-  const b = f32x4.sub(d3, f32x4.mul(four, d1));
-  const c = f32x4.sub(d4, d2);
-  const e = f32x4.mul(two, f32x4.sub(d3, d1));
-  v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
-  v128.store(q + qStep, f32x4.add(a, b));
-  v128.store(q + 2 * qStep, f32x4.sub(a, b));
-  v128.store(q + 3 * qStep, f32x4.add(c, e));
-  v128.store(q + 4 * qStep, f32x4.sub(c, e));
-  v128.store(q + 5 * qStep, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
-}
-
-// 1-D F(6, 3) B^T d of the eight vectors at p, p + step, ...: eight results at q, q + qStep, ...
-// @ts-ignore: decorator
-@inline function inputTransform6(p: usize, step: usize, q: usize, qStep: usize): void {
-  const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
-  const d4 = v128.load(p + 4 * step), d5 = v128.load(p + 5 * step), d6 = v128.load(p + 6 * step), d7 = v128.load(p + 7 * step);
-  const c21_4 = f32x4.splat(5.25), c17_4 = f32x4.splat(4.25), c5_4 = f32x4.splat(1.25), c5_2 = f32x4.splat(2.5);
-  const half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2), four = f32x4.splat(4), five = f32x4.splat(5);
-  v128.store(q, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(c21_4, f32x4.sub(d4, d2))));
-  let a = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(c17_4, d4));
-  let b = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(c17_4, d3));
-  v128.store(q + qStep, f32x4.add(a, b));
-  v128.store(q + 2 * qStep, f32x4.sub(a, b));
-  a = f32x4.sub(f32x4.add(d6, f32x4.mul(quarter, d2)), f32x4.mul(c5_4, d4));
-  b = f32x4.add(f32x4.sub(f32x4.mul(half, d1), f32x4.mul(c5_2, d3)), f32x4.mul(two, d5));
-  v128.store(q + 3 * qStep, f32x4.add(a, b));
-  v128.store(q + 4 * qStep, f32x4.sub(a, b));
-  a = f32x4.sub(f32x4.add(d6, f32x4.mul(four, d2)), f32x4.mul(five, d4));
-  b = f32x4.add(f32x4.sub(f32x4.mul(two, d1), f32x4.mul(c5_2, d3)), f32x4.mul(half, d5));
-  v128.store(q + 5 * qStep, f32x4.add(a, b));
-  v128.store(q + 6 * qStep, f32x4.sub(a, b));
-  v128.store(q + 7 * qStep, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(c21_4, f32x4.sub(d3, d5))));
-}
-
-// @ts-ignore: decorator
-@inline function inputTransform(m: i32, p: usize, step: usize, q: usize, qStep: usize): void {
-  if (m == 4) inputTransform4(p, step, q, qStep);
-  else inputTransform6(p, step, q, qStep);
 }
 
 // 1-D A y of the m vectors at p, p + step, ... (A = the forward's output transform, transposed): m + 2
@@ -186,10 +140,10 @@ const SCRATCH: usize = 72 * 16;
       for (let r: usize = 0; r < span; r++) {
         v128.store(column + r * 16, gather(c0, c0 + planeBytes, c0 + 2 * planeBytes, c0 + 3 * planeBytes, r * dH * rowBytes + ((s * dW) << 2)));
       }
-      inputTransform(m, column, 16, scratch + s * 16, span * 16);
+      inputTransformOf(m + 2, column, 16, scratch + s * 16, span * 16);
     }
     const at = v + <usize>t * tileBytes;
-    for (let r: usize = 0; r < span; r++) inputTransform(m, scratch + r * span * 16, 16, at + r * span * xiBytes, xiBytes);
+    for (let r: usize = 0; r < span; r++) inputTransformOf(m + 2, scratch + r * span * 16, 16, at + r * span * xiBytes, xiBytes);
   }
 }
 

@@ -150,9 +150,10 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
 }
 
 // The 1-D input transforms of the n = m + r - 1 vectors at p, p + step, ... (one per input tile size);
-// n is a constant wherever these are inlined, so the choice folds away.
+// n is a constant wherever these are inlined, so the choice folds away. The weight gradient's input
+// transform (winograd-weight-grad.ts) is the same.
 // @ts-ignore: decorator
-@inline function inputTransformOf(n: i32, p: usize, step: usize, q: usize, qStep: usize): void {
+@inline export function inputTransformOf(n: i32, p: usize, step: usize, q: usize, qStep: usize): void {
   const d0 = v128.load(p), d1 = v128.load(p + step), d2 = v128.load(p + 2 * step), d3 = v128.load(p + 3 * step);
   if (n == 4) inputTransform2(d0, d1, d2, d3, q, qStep);
   else if (n == 6) inputTransform4(d0, d1, d2, d3, v128.load(p + 4 * step), v128.load(p + 5 * step), q, qStep);
