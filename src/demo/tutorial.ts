@@ -2,6 +2,7 @@
  * The tutorial's four examples, run in convkit: each layer's output shape, parameters and MACs
  * beside those of the standard convolution it stands in for. `npm start` prints `formatTutorial()`.
  */
+import { noGrad } from '../autograd/grad-mode.js';
 import { effectiveKernelSize, layerCost, type LayerCost } from '../analysis/cost.js';
 import { nextField, spatialLayers, IDENTITY_FIELD } from '../analysis/receptive-field.js';
 import { Conv2d } from '../nn/conv2d.js';
@@ -28,7 +29,8 @@ export interface TutorialExample {
 }
 
 function figures(code: string, module: Module, inputShape: number[], generator: Generator): LayerFigures {
-  const output = module.forward(randn(inputShape, generator));
+  // only the shape is wanted: no graph (the layers' parameters require grad), and Sequential's chain kept
+  const output = noGrad(() => module.forward(randn(inputShape, generator)));
   const field = spatialLayers(module).reduce(nextField, IDENTITY_FIELD);
   // the shape the forward pass really produced, not the one the cost analysis predicts
   return { ...layerCost(module, inputShape), code, outputShape: [...output.shape], receptiveField: field.size };
