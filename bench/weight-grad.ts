@@ -2,9 +2,9 @@
  * The wasm weight gradient against the wasm forward on the bench's layers, side by side in one process
  * (the machine may be shared: the two alternate, and medians are compared), on one thread and on two.
  * GFLOP/s count the forward's MACs for both. Run by hand:
- *   node --import tsx tools/bench-weight-grad.ts [--repeat 15] [--threads 1] [--min] [W5 W10 ...]
+ *   node --import tsx bench/weight-grad.ts [--repeat 15] [--threads 1] [--min] [W5 W10 ...]
  */
-import { shapesThrough, WORKLOADS, weightShape } from '../bench/workloads.js';
+import { shapesThrough, WORKLOADS, weightShape } from './workloads.js';
 import type { ConvGeometry } from '../src/backend/backend.js';
 import { wasmBackend } from '../src/backend/wasm/index.js';
 import { Generator, setNumThreads } from '../src/index.js';
