@@ -159,8 +159,10 @@ export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | n
   const y = new Tensor(output, outputShape(input, g));
   // The derivative (PyTorch's convolution_backward): a fused ReLU first passes the gradient only where
   // it let the output through; then each input's gradient from its kernel, with the same geometry.
+  // only a fused ReLU needs the output kept for backward
+  const relued = activation === 'relu' ? output : null;
   return record('ConvolutionBackward0', [input, weight, bias ?? null], y, (grad, needs) => {
-    const gradOutput = activation === 'relu' ? reluBackward(y.data, grad.data) : grad.data;
+    const gradOutput = relued === null ? grad.data : reluBackward(relued, grad.data);
     return [
       needs[0] ? new Tensor(convInputGrad(g, gradOutput, weight.data), input.shape) : null,
       needs[1] ? new Tensor(convWeightGrad(g, input.data, gradOutput), weight.shape) : null,
