@@ -48,9 +48,12 @@ export abstract class Module {
     }
   }
 
-  /** The parameters by PyTorch's key names. The tensors are the module's own: changing one changes the module. */
+  /**
+   * The parameters by PyTorch's key names, detached as PyTorch's `state_dict()` gives them: they share the
+   * module's data (changing one changes the module) but require no grad and record no graph.
+   */
   stateDict(): StateDict {
-    return Object.fromEntries(this.namedParameters());
+    return Object.fromEntries(this.namedParameters().map(([key, p]) => [key, p.detach()]));
   }
 
   /**

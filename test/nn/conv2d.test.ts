@@ -63,6 +63,10 @@ test('stateDict has PyTorch keys; loadStateDict copies values in and rejects wha
   assert.deepEqual(other.weight.data, conv.weight.data);
   assert.notEqual(other.weight.data, conv.weight.data); // copied, not shared
   const { weight } = conv.stateDict();
+  // detached, as torch's state_dict(): the module's data, no grad
+  assert.equal(weight.data, conv.weight.data);
+  assert.equal(weight.requiresGrad, false);
+  assert.equal(conv.weight.requiresGrad, true);
   assert.throws(() => other.loadStateDict({ weight }), /loadStateDict: cannot load state into Conv2d: missing key 'bias'/);
   assert.throws(() => other.loadStateDict({ ...conv.stateDict(), extra: weight }), /unexpected key 'extra'/);
   assert.throws(
