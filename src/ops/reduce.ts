@@ -39,7 +39,7 @@ function reduce(where: string, name: string, input: Tensor, dims: Dims | undefin
   const shape = input.shape;
   return record(name, [input], new Tensor(out, outShape), (grad) => [
     broadcastBinary(mean ? 'div' : 'mul', grad.reshape(kept), scalar(mean ? count : 1), shape),
-  ], mean && name === 'MeanBackward1'); // torch's mean over dims saves its input (a second pass is refused), a sum or a whole mean nothing
+  ], mean && dims !== undefined); // torch's mean over dims saves its input (a second pass is refused), a sum or a whole mean nothing
 }
 
 /**
