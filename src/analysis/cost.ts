@@ -48,8 +48,9 @@ export interface LayerCost {
 /**
  * The cost of `module` on an input of `inputShape`, without running it. Containers (`Sequential`,
  * `DepthwiseSeparableConv2d`) apply their children in order and add their costs; layers without a
- * convolution (ReLU) keep the shape and count nothing.
- * @throws the error the forward pass would throw for that shape.
+ * convolution count no MACs. The output shape is the module's `outputShape`.
+ * @throws the error the forward pass would throw for that shape, or where a module of your own does not
+ *   declare its output shape.
  */
 export function layerCost(module: Module, inputShape: readonly number[]): LayerCost {
   checkModule('layerCost', module);
@@ -66,17 +67,20 @@ export function layerCost(module: Module, inputShape: readonly number[]): LayerC
       weightBytes: parameters * BYTES_PER_FLOAT, inputBytes, outputBytes: numelOf(outputShape) * BYTES_PER_FLOAT,
     };
   }
+  // Containers add up their children's costs, each child fed the one before's output shape.
+  const outputShape = module.outputShape(inputShape);
+  const parameters = parameterCount(module);
   const total: LayerCost = {
-    outputShape: [...inputShape], parameters: parameterCount(module), macs: 0, biasAdditions: 0, flops: 0,
-    weightBytes: parameterCount(module) * BYTES_PER_FLOAT, inputBytes, outputBytes: inputBytes,
+    outputShape, parameters, macs: 0, biasAdditions: 0, flops: 0,
+    weightBytes: parameters * BYTES_PER_FLOAT, inputBytes, outputBytes: numelOf(outputShape) * BYTES_PER_FLOAT,
   };
+  let shape: readonly number[] = inputShape;
   for (const [, child] of module.namedChildren()) {
-    const c = layerCost(child, total.outputShape);
-    total.outputShape = c.outputShape;
+    const c = layerCost(child, shape);
+    shape = c.outputShape;
     total.macs += c.macs;
     total.biasAdditions += c.biasAdditions;
     total.flops += c.flops;
-    total.outputBytes = c.outputBytes;
   }
   return total;
 }

@@ -125,7 +125,13 @@ export class Conv2d extends Module {
     };
   }
 
-  override toString(): string {
+  /** The output shape for an input of `inputShape`, from the same geometry `forward` resolves. */
+  override outputShape(inputShape: readonly number[]): number[] {
+    const g = this.geometry(inputShape);
+    return inputShape.length === 4 ? [g.n, g.cOut, g.outH, g.outW] : [g.cOut, g.outH, g.outW];
+  }
+
+  protected override extraRepr(): string {
     const parts = [`${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize.join(', ')}), stride=(${this.stride.join(', ')})`];
     if (typeof this.padding === 'string') parts.push(`padding=${show(this.padding)}`);
     else if (this.padding.some((p) => p !== 0)) parts.push(`padding=(${this.padding.join(', ')})`);
@@ -133,6 +139,6 @@ export class Conv2d extends Module {
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=False');
     if (this.paddingMode !== 'zeros') parts.push(`padding_mode=${show(this.paddingMode)}`);
-    return `Conv2d(${parts.join(', ')})`;
+    return parts.join(', ');
   }
 }

@@ -68,7 +68,7 @@ export class DepthwiseSeparableConv2d extends Module {
     return { type: 'DepthwiseSeparableConv2d', inChannels, outChannels: this.pointwise.outChannels, kernelSize, padding, stride, dilation, bias: bias !== null };
   }
 
-  override toString(): string {
-    return `DepthwiseSeparableConv2d(\n  (depthwise): ${this.depthwise}\n  (pointwise): ${this.pointwise}\n)`;
+  override outputShape(inputShape: readonly number[]): number[] {
+    return this.pointwise.outputShape(this.depthwise.outputShape(inputShape));
   }
 }

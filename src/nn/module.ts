@@ -1,10 +1,19 @@
-/** The base of every layer: parameters by name, state dicts with PyTorch's keys, a forward pass. */
+/**
+ * The base of every layer: parameters and buffers by name, state dicts with PyTorch's keys, training and
+ * evaluation mode, PyTorch's printed form, a forward pass.
+ */
 import { argError, show } from '../errors.js';
 import { sameShape, Tensor } from '../tensor.js';
 
 export type StateDict = Record<string, Tensor>;
 
 export abstract class Module {
+  /**
+   * Whether the module is in training mode (the default), as PyTorch's `module.training`: dropout drops
+   * and batch normalisation uses the batch's statistics. Set it with `train()` and `eval()`.
+   */
+  training = true;
+
   /** Runs the layer on `input`. */
   abstract forward(input: Tensor): Tensor;
 
@@ -16,9 +25,69 @@ export abstract class Module {
     return [];
   }
 
+  /**
+   * This module's own buffers: state that is saved and loaded but not learned by gradients (batch
+   * normalisation's running statistics), in PyTorch's registration order.
+   */
+  protected ownBuffers(): Array<[string, Tensor]> {
+    return [];
+  }
+
   /** The direct submodules, by the attribute name PyTorch gives them. */
   namedChildren(): Array<[string, Module]> {
     return [];
+  }
+
+  /** This module and every submodule, depth first, keyed by dotted path (`''` for this one), like `named_modules()`. */
+  namedModules(): Array<[string, Module]> {
+    const nested = this.namedChildren().flatMap(([prefix, child]) =>
+      child.namedModules().map(([name, m]): [string, Module] => [name === '' ? prefix : `${prefix}.${name}`, m]),
+    );
+    return [['', this], ...nested];
+  }
+
+  /**
+   * Sets training mode on this module and every submodule, like `module.train(mode)`; `train(false)` is
+   * `eval()`. Returns this module.
+   */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw argError('train', `training mode is expected to be boolean, got ${show(mode)}`);
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: dropout passes its input through and batch normalisation uses its running statistics. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * The shape `forward` returns for an input of `inputShape`, computed without running it: what `summary`
+   * and `layerCost` walk a model with. Every convkit module states it; a module of your own must override
+   * it (the default throws), since a wrong guess would make a summary silently wrong.
+   * @throws the error `forward` would throw for that shape.
+   */
+  outputShape(inputShape: readonly number[]): number[] {
+    void inputShape;
+    throw argError('outputShape', `${this.constructor.name} does not declare its output shape: override outputShape(inputShape) to use it in summary`);
+  }
+
+  /**
+   * The arguments PyTorch's `extra_repr` shows inside the parentheses of this module's printed form,
+   * e.g. `64, 10, bias=True`; empty by default.
+   */
+  protected extraRepr(): string {
+    return '';
+  }
+
+  /** The module tree as PyTorch's `repr(module)` prints it: `Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))`, children indented. */
+  toString(): string {
+    const name = this.constructor.name;
+    const children = this.namedChildren();
+    const extra = this.extraRepr();
+    if (children.length === 0) return `${name}(${extra})`;
+    const lines = [...(extra === '' ? [] : extra.split('\n')), ...children.map(([key, child]) => `(${key}): ${String(child)}`)];
+    return `${name}(\n${lines.map((line) => `  ${line.replace(/\n/g, '\n  ')}`).join('\n')}\n)`;
   }
 
   /** Every parameter of this module and its submodules, keyed by dotted path (`depthwise.weight`, `0.bias`). */
@@ -28,6 +97,16 @@ export abstract class Module {
       child.namedParameters().map(([name, p]): [string, Tensor] => [`${prefix}.${name}`, p]),
     );
     return [...own, ...nested];
+  }
+
+  /** Every buffer of this module and its submodules, keyed by dotted path (`0.running_mean`), like `named_buffers()`. */
+  namedBuffers(): Array<[string, Tensor]> {
+    return this.namedModules().flatMap(([path, m]) => m.ownBuffers().map(([name, b]): [string, Tensor] => [path === '' ? name : `${path}.${name}`, b]));
+  }
+
+  /** Every buffer tensor (shared, not copied), like `module.buffers()`. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
   }
 
   /** Every parameter tensor (shared, not copied), like `module.parameters()`. */
@@ -49,22 +128,30 @@ export abstract class Module {
   }
 
   /**
-   * The parameters by PyTorch's key names, detached as PyTorch's `state_dict()` gives them: they share the
+   * The parameters and buffers by PyTorch's key names and in its order (each module's parameters, then its
+   * buffers, then its children's), detached as PyTorch's `state_dict()` gives them: they share the
    * module's data (changing one changes the module) but require no grad and record no graph.
    */
   stateDict(): StateDict {
-    return Object.fromEntries(this.namedParameters().map(([key, p]) => [key, p.detach()]));
+    return Object.fromEntries(this.stateEntries().map(([key, t]) => [key, t.detach()]));
+  }
+
+  /** Every tensor of the state dict, in its order. */
+  private stateEntries(): Array<[string, Tensor]> {
+    return this.namedModules().flatMap(([path, m]) =>
+      [...m.ownParameters(), ...m.ownBuffers()].map(([name, t]): [string, Tensor] => [path === '' ? name : `${path}.${name}`, t]),
+    );
   }
 
   /**
-   * Copies parameters in from a state dict with PyTorch's keys, so that weights exported from a PyTorch
-   * model load unchanged.
+   * Copies parameters and buffers in from a state dict with PyTorch's keys, so that weights exported from a
+   * PyTorch model load unchanged.
    * @param strict when true (the default), missing and unexpected keys are errors, as in PyTorch.
    * @throws Error listing missing or unexpected keys and any size mismatch; nothing is copied then.
    */
   loadStateDict(state: StateDict, strict = true): void {
     if (state === null || typeof state !== 'object') throw argError('loadStateDict', `state must be an object of tensors, got ${show(state)}`);
-    const own = new Map(this.namedParameters());
+    const own = new Map(this.stateEntries());
     const problems: string[] = [];
     for (const [key, value] of Object.entries(state)) {
       const target = own.get(key);

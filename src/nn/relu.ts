@@ -12,7 +12,7 @@ export class ReLU extends Module {
     return { type: 'ReLU' };
   }
 
-  override toString(): string {
-    return 'ReLU()';
+  override outputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
   }
 }

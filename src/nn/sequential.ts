@@ -91,8 +91,8 @@ export class Sequential extends Module {
     return model;
   }
 
-  override toString(): string {
-    const lines = this.layers.map((layer, i) => `  (${i}): ${String(layer).replace(/\n/g, '\n  ')}`);
-    return `Sequential(\n${lines.join('\n')}\n)`;
+  /** Each layer's output shape, fed to the next. */
+  override outputShape(inputShape: readonly number[]): number[] {
+    return this.layers.reduce((shape, layer) => layer.outputShape(shape), [...inputShape]);
   }
 }
