@@ -2,9 +2,16 @@
  * Every argument error in convkit is built here, so that messages read alike:
  * `<where>: <what is wrong>`, e.g. `conv2d: groups=3 must divide in_channels=64`.
  */
+import { Tensor } from './tensor.js';
+
+/** The longest message an error carries: one that lists many problems (a state dict of a million keys) is cut here. */
+export const MAX_MESSAGE_CHARS = 500;
+
+/** The error every convkit function throws for arguments it cannot take; `message` is at most {@link MAX_MESSAGE_CHARS} characters. */
 export class ConvkitArgumentError extends Error {
   constructor(where: string, message: string) {
-    super(`${where}: ${message}`);
+    const full = `${where}: ${message}`;
+    super(full.length <= MAX_MESSAGE_CHARS ? full : `${full.slice(0, MAX_MESSAGE_CHARS - 40)}... (${full.length} characters in all)`);
     this.name = 'ConvkitArgumentError';
   }
 }
@@ -32,9 +39,11 @@ export function show(value: unknown): string {
   }
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  // instanceof at call time only: tensor.ts imports this module, so neither reads the other while loading
+  if (value instanceof Tensor) return `Tensor(shape=${show(value.shape)})`;
   if (typeof value === 'object') {
     const shape = (value as { shape?: unknown }).shape;
-    if (Array.isArray(shape)) return `Tensor(shape=${show(shape)})`;
+    if (Array.isArray(shape)) return `an object with shape ${show(shape)} that is not a convkit Tensor (make one with new Tensor(data, shape) or tensor(values, shape))`;
   }
   return Object.prototype.toString.call(value);
 }

@@ -30,6 +30,38 @@ export function numelOf(shape: Shape): number {
   return shape.reduce((product, size) => product * size, 1);
 }
 
+/**
+ * The most elements one tensor may hold: 2^30, 4 GiB of float32. The wasm backend addresses 4 GiB in
+ * all and Node's Buffer allocates at most 4 GiB, so no op could run on a larger one.
+ */
+export const MAX_NUMEL = 2 ** 30;
+
+/**
+ * Checks that a tensor of `shape` can be allocated, before anything is: a larger one is an error
+ * naming the shape and the limit, with advice that fits (splitting the batch only where there is one).
+ */
+export function checkNumel(where: string, shape: Shape, what = 'shape'): void {
+  const numel = numelOf(shape);
+  if (numel <= MAX_NUMEL) return;
+  const batch = shape.length === 4 && shape[0] > 1 ? shape[0] : 0; // NCHW
+  const perItem = numel / Math.max(batch, 1);
+  const advice = batch > 0 && perItem <= MAX_NUMEL
+    ? `split the batch of ${batch} into pieces of at most ${Math.floor(MAX_NUMEL / perItem)}`
+    : 'use smaller sizes (fewer channels, a smaller image, or a larger stride)';
+  throw argError(where, `${what} ${show(shape)} has ${numel.toExponential(3)} elements, more than the 1,073,741,824 (2^30, 4 GiB of float32) a convkit tensor can hold; ${advice}`);
+}
+
+/** A zeroed array for a tensor of `shape`, checked first; running out of memory is an error naming the shape. */
+export function allocate(where: string, shape: Shape): Float32Array {
+  checkNumel(where, shape);
+  try {
+    return new Float32Array(numelOf(shape));
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw argError(where, `cannot allocate ${(numelOf(shape) * 4 / 2 ** 20).toFixed(0)} MiB for shape ${show(shape)}: ${e.message}`);
+  }
+}
+
 export class Tensor {
   /** The elements in row-major order. Writing to it changes the tensor. */
   readonly data: Float32Array;
@@ -177,17 +209,33 @@ export class Tensor {
   }
 }
 
-/** A tensor of `shape` holding `values` (numbers in row-major order, or nested arrays). */
+/**
+ * A tensor of `shape` holding `values` (numbers in row-major order, or nested arrays).
+ * @throws if a value is not a number, nested arrays are ragged, or the count does not match `shape`.
+ */
 export function tensor(values: ArrayLike<number> | NestedArray, shape?: readonly number[]): Tensor {
   if (typeof values === 'number' || (Array.isArray(values) && values.some(Array.isArray))) {
     const { flat, inferred } = flatten(values as NestedArray);
     if (shape !== undefined && !sameShape(checkShape('tensor', shape), inferred)) {
       throw argError('tensor', `nested values have shape ${show(inferred)} but shape ${show(shape)} was given`);
     }
-    return new Tensor(Float32Array.from(flat), inferred);
+    return new Tensor(numbers(flat), inferred);
+  }
+  if (typeof values !== 'object' || values === null || !isInt((values as ArrayLike<number>).length)) {
+    throw argError('tensor', `values must be a number, an array of numbers (nested or flat) or a typed array, got ${show(values)}`);
   }
   const flat = values as ArrayLike<number>;
-  return new Tensor(Float32Array.from(flat), shape ?? [flat.length]);
+  if (shape !== undefined) checkNumel('tensor', checkShape('tensor', shape));
+  return new Tensor(numbers(flat), shape ?? [flat.length]);
+}
+
+/** `values` as float32, refusing anything that is not a number (which would otherwise become NaN). */
+function numbers(values: ArrayLike<number>): Float32Array {
+  if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) return Float32Array.from(values);
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number') throw argError('tensor', `values must be numbers, got ${show(values[i])} at index ${i}`);
+  }
+  return Float32Array.from(values);
 }
 
 function flatten(values: NestedArray): { flat: number[]; inferred: number[] } {
@@ -202,16 +250,23 @@ function flatten(values: NestedArray): { flat: number[]; inferred: number[] } {
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number): Tensor {
-  const checked = checkShape('full', shape);
-  return new Tensor(new Float32Array(numelOf(checked)).fill(value), checked);
+  return filled('full', shape, value);
 }
 
+/** A tensor of `shape` filled with zeros, like `torch.zeros`. */
 export function zeros(shape: readonly number[]): Tensor {
-  return full(shape, 0);
+  return filled('zeros', shape, 0);
 }
 
+/** A tensor of `shape` filled with ones, like `torch.ones`. */
 export function ones(shape: readonly number[]): Tensor {
-  return full(shape, 1);
+  return filled('ones', shape, 1);
+}
+
+function filled(where: string, shape: readonly number[], value: number): Tensor {
+  const checked = checkShape(where, shape);
+  if (typeof value !== 'number') throw argError(where, `value must be a number, got ${show(value)}`);
+  return new Tensor(allocate(where, checked).fill(value), checked);
 }
 
 /** Uniform samples in [0, 1), like `torch.rand`. */
@@ -234,7 +289,7 @@ export function uniform(shape: readonly number[], low: number, high: number, gen
 
 function sample(where: string, shape: readonly number[], draw: () => number): Tensor {
   const checked = checkShape(where, shape);
-  const data = new Float32Array(numelOf(checked));
+  const data = allocate(where, checked);
   for (let i = 0; i < data.length; i++) data[i] = draw();
   return new Tensor(data, checked);
 }

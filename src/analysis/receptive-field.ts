@@ -73,20 +73,49 @@ export function receptiveFields(layers: SpatialLayer[]): ReceptiveField[] {
 }
 
 /**
+ * The most positions a coverage map may hold (2048 x 2048), and the most tap additions its counting may
+ * take along one dimension: a map's size and work follow from the layers, so a stack with huge rates is
+ * refused before anything is allocated.
+ */
+export const MAX_COVERAGE_POSITIONS = 2 ** 22;
+export const MAX_COVERAGE_WORK = 2 ** 26;
+
+/** Refuses a stack whose 1-D coverage along `dim` would pass MAX_COVERAGE_WORK; returns the field's size along it. */
+function checkCoverage1d(where: string, layers: SpatialLayer[], dim: 0 | 1): number {
+  let length = 1;
+  let work = 0;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const { kernel, stride, dilation } = layers[l];
+    work += length * kernel[dim];
+    length = (length - 1) * stride[dim] + (kernel[dim] - 1) * dilation[dim] + 1;
+    if (work + length > MAX_COVERAGE_WORK) {
+      throw argError(where, `the coverage map of these ${layers.length} layers spans more than ${MAX_COVERAGE_WORK} positions or tap additions along ${dim === 0 ? 'the height' : 'the width'} (kernels, strides or dilations too large); receptiveFields gives the field's size without the map`);
+    }
+  }
+  return length;
+}
+
+/**
  * Paths from one output position back to each input offset along one dimension: taps of layer `l` sit
  * at `s_l * o + t * d_l` for `t = 0..k_l-1`. Index 0 is the field's first position.
  */
-function coverage1d(layers: SpatialLayer[], dim: 0 | 1): number[] {
-  let counts = [1];
+function coverage1d(layers: SpatialLayer[], dim: 0 | 1): Float64Array {
+  let counts = Float64Array.of(1);
   for (let l = layers.length - 1; l >= 0; l--) {
     const { kernel, stride, dilation } = layers[l];
-    const next = new Array<number>((counts.length - 1) * stride[dim] + (kernel[dim] - 1) * dilation[dim] + 1).fill(0);
+    const next = new Float64Array((counts.length - 1) * stride[dim] + (kernel[dim] - 1) * dilation[dim] + 1);
     counts.forEach((c, o) => {
       for (let t = 0; t < kernel[dim]; t++) next[o * stride[dim] + t * dilation[dim]] += c;
     });
     counts = next;
   }
   return counts;
+}
+
+/** Holes of the 2-D map without building it: a position is reached where both its row and its column are. */
+function holesOf(rows: Float64Array, cols: Float64Array): number {
+  const reached = (counts: Float64Array) => counts.reduce((n, c) => n + (c > 0 ? 1 : 0), 0);
+  return rows.length * cols.length - reached(rows) * reached(cols);
 }
 
 export interface CoverageMap {
@@ -104,11 +133,14 @@ export interface CoverageMap {
  */
 export function coverageMap(layers: SpatialLayer[]): CoverageMap {
   checkLayers('coverageMap', layers);
+  const size: [number, number] = [checkCoverage1d('coverageMap', layers, 0), checkCoverage1d('coverageMap', layers, 1)];
+  if (size[0] * size[1] > MAX_COVERAGE_POSITIONS) {
+    throw argError('coverageMap', `the receptive field is ${size[0]}x${size[1]}, more than the ${MAX_COVERAGE_POSITIONS} positions (2048x2048) a coverage map may hold; receptiveFields gives its size without the map`);
+  }
   const rows = coverage1d(layers, 0);
   const cols = coverage1d(layers, 1);
-  const counts = rows.map((r) => cols.map((c) => r * c));
-  const holes = counts.flat().filter((c) => c === 0).length;
-  return { size: [rows.length, cols.length], counts, holes };
+  const counts = Array.from(rows, (r) => Array.from(cols, (c) => r * c));
+  return { size, counts, holes: holesOf(rows, cols) };
 }
 
 /** `counts` as text: `#` where input reaches the output, `.` for a hole. */
@@ -140,6 +172,13 @@ export interface HdcResult {
   holes: number;
 }
 
+/** The holes of a square stack's coverage map, counted from its rows and columns (checked as coverageMap checks them, without the 2-D map's limit). */
+function stackHoles(layers: SpatialLayer[]): number {
+  checkCoverage1d('hdc', layers, 0);
+  const line = coverage1d(layers, 0);
+  return holesOf(line, line);
+}
+
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
@@ -164,6 +203,6 @@ export function hdc(kernelSize: number, rates: readonly number[]): HdcResult {
   return {
     kernelSize, rates: [...rates], M, goalMet, commonFactor,
     satisfied: goalMet && commonFactor === null,
-    holes: coverageMap(dilatedStack(kernelSize, rates)).holes,
+    holes: stackHoles(dilatedStack(kernelSize, rates)),
   };
 }

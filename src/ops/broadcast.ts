@@ -31,7 +31,7 @@ function stridesFor(shape: Shape, target: Shape): number[] {
 
 /** `a op b` elementwise over `shape`, which both broadcast to. */
 export function broadcastBinary(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): Tensor {
-  const out = outputArray(numelOf(shape));
+  const out = outputArray(numelOf(shape), op, shape);
   if (out.length > 0) backend().binary(op, { shape, aStrides: stridesFor(a.shape, shape), bStrides: stridesFor(b.shape, shape) }, a.data, b.data, out);
   return new Tensor(out, shape);
 }

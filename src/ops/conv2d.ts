@@ -6,7 +6,7 @@ import type { Activation, ConvGeometry, ConvStep } from '../backend/backend.js';
 import { needsGrad, record } from '../autograd/record.js';
 import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
-import { numelOf, Tensor, type Shape } from '../tensor.js';
+import { checkNumel, numelOf, Tensor, type Shape } from '../tensor.js';
 import { checkOptions, checkTensor, pair, positiveInt, type IntOrPair } from './args.js';
 import { outputArray } from './output.js';
 import { reluBackward } from './relu.js';
@@ -154,7 +154,7 @@ export function conv2dActivation(input: Tensor, weight: Tensor, bias: Tensor | n
   checkTensor('conv2d', 'input', input);
   const step = resolveStep(input.shape, { weight, bias: bias ?? null, options, activation });
   const g = step.geom;
-  const output = outputArray(outputCount(g));
+  const output = outputArray(outputCount(g), 'conv2d', outputShape(input, g));
   if (output.length > 0) backend().conv2d(g, input.data, step.weight, step.bias, output, activation);
   const y = new Tensor(output, outputShape(input, g));
   // The derivative (PyTorch's convolution_backward): a fused ReLU first passes the gradient only where
@@ -233,6 +233,7 @@ export function conv2dChain(input: Tensor, steps: readonly Conv2dStep[]): Tensor
   const resolved = steps.map((step) => {
     const r = resolveStep(shape, step);
     shape = outputShape(input, r.geom);
+    checkNumel('conv2d', shape, 'output shape');
     return r;
   });
   const output = outputArray(outputCount(resolved[resolved.length - 1].geom));

@@ -67,10 +67,11 @@ export function padGeometry(shape: readonly number[], pads: unknown, mode: unkno
 export function pad(input: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
   checkTensor('pad', 'input', input);
   const geom = padGeometry(input.shape, pads, mode, value);
-  const output = outputArray(geom.planes * geom.outH * geom.outW);
+  const outShape = [...input.shape.slice(0, -2), geom.outH, geom.outW];
+  const output = outputArray(geom.planes * geom.outH * geom.outW, 'pad', outShape);
   if (output.length > 0) backend().pad(geom, input.data, output);
   // each input element's gradient is the sum of those of the outputs that read it
-  return record(PAD_BACKWARD[geom.mode], [input], new Tensor(output, [...input.shape.slice(0, -2), geom.outH, geom.outW]), (grad) => {
+  return record(PAD_BACKWARD[geom.mode], [input], new Tensor(output, outShape), (grad) => {
     const gradInput = outputArray(input.numel);
     if (gradInput.length > 0) backend().padGrad(geom, grad.data, gradInput);
     return [new Tensor(gradInput, input.shape)];

@@ -81,3 +81,20 @@ test('the rule agrees with the exact map on random rate lists of its setting, an
   }
   assert.ok(checkedK3 > 500);
 });
+
+test('a coverage map past its limit is refused before it is built, and hdc counts holes without the 2-D map', () => {
+  assert.throws(() => coverageMap(dilatedStack(3, [1000, 2000, 3000, 4000])), /^ConvkitArgumentError: coverageMap: the receptive field is 20001x20001, more than the 4194304 positions \(2048x2048\)/);
+  assert.throws(() => coverageMap(dilatedStack(3, [1e9])), /coverageMap: the coverage map of these 1 layers spans more than 67108864 positions or tap additions along the height/);
+  assert.throws(() => hdc(3, [1, 2 ** 40]), /^ConvkitArgumentError: hdc: the coverage map of these 2 layers spans more than/);
+  assert.throws(() => coverageMap(dilatedStack(50000, [1, 1])), /spans more than 67108864 positions or tap additions/);
+  // hdc's holes, counted from the rows and columns, are the 2-D map's
+  const g = new Generator(7);
+  for (let trial = 0; trial < 200; trial++) {
+    const K = 2 + Math.floor(g.uniform() * 5);
+    const rates = Array.from({ length: 1 + Math.floor(g.uniform() * 4) }, () => 1 + Math.floor(g.uniform() * 8));
+    const map = coverageMap(dilatedStack(K, rates));
+    assert.equal(map.holes, map.counts.flat().filter((c) => c === 0).length);
+    assert.equal(hdc(K, rates).holes, map.holes, `K=${K} rates=${rates}`);
+  }
+  assert.equal(hdc(3, [1, 2, 3000]).holes > 0, true); // a 6007-wide field: past the map's limit, within hdc's
+});

@@ -126,7 +126,7 @@ export class WasmInstance {
     const offset = this.top;
     const end = offset + Math.ceil((bytes + ALIGN) / ALIGN) * ALIGN;
     if (end > MAX_PAGES * PAGE) {
-      throw argError(where, `this problem needs ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory, more than the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB it can address; split the batch`);
+      throw argError(where, `this problem needs ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory, more than the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB it can address: run it in smaller pieces, or on setBackend('reference')`);
     }
     const pages = this.memory.buffer.byteLength / PAGE;
     const needed = Math.ceil(end / PAGE);
