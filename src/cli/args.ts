@@ -13,7 +13,10 @@ export function parse(command: string, argv: string[], flags: FlagSpec, position
   } catch (e) {
     const message = (e as Error).message;
     const option = /'(-[^']*)'/.exec(message)?.[1];
-    const what = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${option}'` : message.split('. ')[0];
+    // Node's own text may run to several lines (an ambiguous '--in -1' gives three): keep its first sentence
+    const first = message.split('\n')[0].split('. ')[0].replace(/\.$/, '');
+    const what = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${option}'`
+      : /ambiguous/.test(first) ? `${first}: a value that starts with a dash is written ${option}=VALUE` : first;
     throw new UsageError(`convkit ${command}: ${what} (see convkit ${command} --help)`);
   }
   if (parsed.positionals.length > positionals) {
@@ -39,8 +42,18 @@ export function intList(command: string, name: string, text: string, min: number
   return values;
 }
 
+/** One integer >= `min`. */
 export function int(command: string, name: string, text: string, min: number): number {
   const values = intList(command, name, text, min);
   if (values.length !== 1) throw new UsageError(`convkit ${command}: --${name} must be one integer >= ${min}, got '${text}'`);
   return values[0];
+}
+
+/** `--input N,C,H,W`: four integers, a batched input; another count is named as the wrong rank. */
+export function inputShape(command: string, text: string): number[] {
+  const shape = intList(command, 'input', text, 0);
+  if (shape.length !== 4) {
+    throw new UsageError(`convkit ${command}: --input must be 4 sizes N,C,H,W (a batched input), got ${shape.length}: '${text}'`);
+  }
+  return shape;
 }

@@ -1,7 +1,7 @@
 /** Runs the built `convkit` command (dist/cli/main.js) as a user would, and checks output and exit codes. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -28,7 +28,8 @@ test('convkit --help lists the commands; no command is a usage error', () => {
   assert.equal(r.code, 0);
   for (const command of ['demo', 'summary', 'compare', 'rf']) assert.match(r.stdout, new RegExp(`^  ${command} `, 'm'));
   assert.equal(convkit().code, 2);
-  assertUsageError(['train'], /^convkit: unknown command 'train'; expected one of demo, summary, compare, rf/);
+  assertUsageError(['fly'], /^convkit: unknown command 'fly'; expected one of demo, summary, compare, rf/);
+  assertUsageError(['constructor'], /^convkit: unknown command 'constructor'/);
 });
 
 test('convkit demo prints the four examples; --json gives the same figures', () => {
@@ -95,4 +96,32 @@ test('convkit rf draws the coverage map: 2,2,2 has holes, 1,2,5 has none', () =>
   assertUsageError(['rf', '--kernel', '3'], /^convkit rf: --dilation is required/);
   assertUsageError(['rf', '--kernel', '3,3', '--dilation', '1,2,5'], /^convkit rf: --kernel takes one value or one per layer \(3\), got 2$/);
   assertUsageError(['rf', '--kernel', '3', '--dilation', '1,0'], /^convkit rf: --dilation must be comma-separated integers >= 1, got '1,0'$/);
+});
+
+test('convkit --version prints the package version', () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-v']) {
+    const r = convkit(flag);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `${version}\n`);
+  }
+});
+
+test('every CLI error is one line with exit code 2: a value starting with a dash, an input of the wrong rank', () => {
+  assertUsageError(['compare', '--in', '-1', '--out', '4', '--kernel', '3', '--input', '1,4,8,8'], /^convkit compare: Option '--in' argument is ambiguous: a value that starts with a dash is written --in=VALUE \(see convkit compare --help\)$/);
+  assertUsageError(['compare', '--in=-1', '--out', '4', '--kernel', '3', '--input', '1,4,8,8'], /^convkit compare: --in must be comma-separated integers >= 1, got '-1'$/);
+  assertUsageError(['compare', '--in', '3', '--out', '4', '--kernel', '3', '--input', '1,3,224'], /^convkit compare: --input must be 4 sizes N,C,H,W \(a batched input\), got 3: '1,3,224'$/);
+  assertUsageError(['summary', 'examples/mobile-block.json', '--input', '1,3,224,224,1'], /^convkit summary: --input must be 4 sizes N,C,H,W \(a batched input\), got 5/);
+});
+
+test('convkit rf stays bounded: a large map is summarised, one past the limit refused in one line', () => {
+  const large = convkit('rf', '--kernel', '3', '--dilation', '100,200,300');
+  assert.equal(large.code, 0, large.stderr);
+  assert.match(large.stdout, /^coverage of one output position: 1201x1201, not drawn \(more than 100 on a side\)$/m);
+  assert.match(large.stdout, /^gridding: 1442232 of 1442401 positions are holes$/m);
+  assert.ok(large.stdout.length < 2000, `${large.stdout.length} characters`);
+  const json = JSON.parse(convkit('rf', '--kernel', '3', '--dilation', '100,200,300', '--json').stdout);
+  assert.deepEqual(json.coverage, { size: [1201, 1201], holes: 1442232 });
+  assertUsageError(['rf', '--kernel', '3', '--dilation', '1000,2000,3000,4000'], /^convkit rf: coverageMap: the receptive field is 20001x20001, more than the 4194304 positions \(2048x2048\) a coverage map may hold/);
+  assertUsageError(['rf', '--kernel', '3', '--dilation', '99999999999'], /^convkit rf: coverageMap: the coverage map of these 1 layers spans more than/);
 });
