@@ -25,6 +25,7 @@ export { setBackend, getBackend, registerBackend, ready } from './backend/regist
 export { setNumThreads, getNumThreads, setWinograd, getWinograd } from './backend/wasm/index.js';
 export type { Backend, ConvGeometry, ConvStep, PadGeometry, BinaryOp, BroadcastGeometry, ReduceGeometry } from './backend/backend.js';
 export { moduleFromJSON, type LayerJSON } from './nn/json.js';
+export { loadSafetensors, saveSafetensors, MAX_HEADER_BYTES, type SafetensorsFile, type SafetensorsDtype } from './io/safetensors.js';
 export { layerCost, parameterCount, conv2dMacs, effectiveKernelSize, type LayerCost } from './analysis/cost.js';
 export { summary, formatSummary, type Summary, type SummaryRow } from './analysis/summary.js';
 export { compare, formatCompare, type CompareOptions, type Variant } from './analysis/compare.js';
