@@ -39,3 +39,11 @@ export {
   type ImageDataset, type ImageDatasetFields, type DatasetSplits,
 } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/loader.js';
+export { Optimizer, REQUIRED, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict } from './optim/optimizer.js';
+export { SGD, type SGDOptions, type SGDParamGroup } from './optim/sgd.js';
+export { Adam, type AdamOptions, type AdamParamGroup } from './optim/adam.js';
+export { AdamW } from './optim/adamw.js';
+export {
+  LRScheduler, StepLR, CosineAnnealingLR, OneCycleLR,
+  type SchedulerStateDict, type StepLROptions, type CosineAnnealingLROptions, type OneCycleLROptions,
+} from './optim/lr-scheduler.js';

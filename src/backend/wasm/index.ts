@@ -16,7 +16,7 @@ import { tuning } from './strategy.js';
 import { runConv2dWeightGrad } from './weight-grad.js';
 export { chooseStrategy, tuning, type Strategy } from './strategy.js';
 import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
-import { availableCores, ThreadPool, threadsSupported } from './pool.js';
+import { availableCores, ThreadPool, threadsSupported, threadsUnsupported, warnOnce } from './pool.js';
 
 let pool: ThreadPool | null = null;
 let threads = availableCores();
@@ -31,11 +31,20 @@ function threadPool(): ThreadPool {
 
 /**
  * Sets how many threads the wasm backend uses (default: the cores the host reports); 1 runs on the caller
- * alone. Threads need a caller that may block and memory threads can share: Node, or a browser's worker in
- * a cross-origin isolated page (there, `await ready()` after this waits for the threads to start).
+ * alone. Threads need a caller that may block and memory threads can share: Node 20.16 or later, or a
+ * browser's worker in a cross-origin isolated page (there, `await ready()` after this waits for the threads
+ * to start). Elsewhere ops run on one thread, and asking for more warns once, saying why.
+ *
+ * More threads than the host's cores are allowed, as PyTorch's `set_num_threads` and onnxruntime's
+ * `intraOpNumThreads` allow them, with a warning: every op waits for its slowest thread, so threads that
+ * share a core can make it many times slower (64 threads on 2 cores: seconds per call).
  */
 export function setNumThreads(n: number): void {
   if (!isInt(n) || n < 1) throw argError('setNumThreads', `n must be a positive integer, got ${show(n)}`);
+  const cores = availableCores();
+  const unsupported = n > 1 ? threadsUnsupported() : null;
+  if (unsupported !== null) warnOnce(`convkit: setNumThreads(${n}): ops run on one thread here: ${unsupported}`);
+  else if (n > cores) warnOnce(`convkit: setNumThreads(${n}) is more than the ${cores} cores this host reports: threads that share a core slow every op (each waits for its slowest thread)`);
   threads = n;
   pool?.resize(n);
 }

@@ -173,7 +173,30 @@ export function availableCores(): number {
  * block on Atomics.
  */
 export function threadsSupported(): boolean {
-  return typeof SharedArrayBuffer === 'function' && workerHost() !== null && canBlock();
+  return threadsUnsupported() === null;
+}
+
+/** Why this host runs on one thread, or null where it can run more. */
+export function threadsUnsupported(): string | null {
+  const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  if (nodeVersion !== undefined && (globalThis as { process?: HostProcess }).process?.getBuiltinModule === undefined) {
+    return `threads need Node 20.16 or later (process.getBuiltinModule), this is Node ${nodeVersion}`;
+  }
+  if (typeof SharedArrayBuffer !== 'function') return 'threads need SharedArrayBuffer (in a browser, a cross-origin isolated page)';
+  if (workerHost() === null) return 'this host has no workers';
+  if (!canBlock()) return 'this thread may not block on Atomics.wait (a page\'s main thread): run convkit in a Web Worker';
+  return null;
+}
+
+const warned = new Set<string>();
+
+/** Warns once per message: through process.emitWarning in Node, console.warn elsewhere. */
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  const host = globalThis as { process?: { emitWarning?: (message: string, type: string) => void }; console?: { warn(message: string): void } };
+  if (typeof host.process?.emitWarning === 'function') host.process.emitWarning(message, 'ConvkitWarning');
+  else host.console?.warn(`ConvkitWarning: ${message}`);
 }
 
 /** Control words shared with the workers; a plain buffer where there is no SharedArrayBuffer (and so no workers). */
