@@ -9,7 +9,7 @@ import { ConvkitArgumentError, DataLoader, DIGIT_CLASSES, FASHION_MNIST_CLASSES,
 import { FASHION_MNIST_DIR, hasFashionMnist, IDX_FILE_NAMES, loadDataset, loadFashionMnist, loadIdxDirectory, loadMnistDigits } from '../../src/node/index.js';
 import { dataFixture, idxFile, type DigitSplit, type FashionSplit } from '../support/data-fixture.js';
 
-const sha256 = (bytes: ArrayBufferView) => createHash('sha256').update(bytes).digest('hex');
+const sha256 = (bytes: Uint8Array | Float32Array) => createHash('sha256').update(bytes).digest('hex');
 const sum = (bytes: Uint8Array) => bytes.reduce((a, b) => a + b, 0);
 
 function checkSplit(data: ImageDataset, expected: DigitSplit | FashionSplit): void {

@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { CONFIGS, withConfig } from '../../test/support/backends.js';
 import { formatFailures, loadCaseFile, runCases, type CaseResult } from '../../test/support/cases.js';
 import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
+import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -85,6 +86,12 @@ function main(): number {
         '--graphs', String(gradGraphs), '--large', String(gradLarge)],
       output: 'random-grad-cases.json',
       load: (path) => { const file = loadCaseFile<GradCase>(path); return { torch: file.torch, run: () => runGradCases(file) }; },
+    },
+    {
+      script: 'random_idx_cases.py',
+      args: ['--count', '300'],
+      output: 'random-idx-cases.json',
+      load: (path) => { const file = loadIdxCases(path); return { torch: file.torch, run: () => runIdxCases(file) }; },
     },
   ];
   console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
