@@ -21,7 +21,10 @@ export type SafetensorsDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 
 
 /** What `loadSafetensors` returns. */
 export interface SafetensorsFile {
-  /** The tensors by name, in the header's order, as float32: a state dict for `Module.loadStateDict`. */
+  /**
+   * The tensors by name, as float32: a state dict for `Module.loadStateDict`. Names are in UTF-8 byte
+   * order, as the Python library's `load_file` returns them.
+   */
   tensors: StateDict;
   /** The header's `__metadata__` (string keys and values), empty where the file has none. */
   metadata: Record<string, string>;
@@ -47,15 +50,16 @@ const INTEGER_LIMIT = 2 ** 24;
  * when all its values are within `[min, max]` (a BOOL byte must be 0 or 1), and is refused rather than
  * rounded otherwise. Integers matter because PyTorch keeps BatchNorm's `num_batches_tracked` as int64.
  */
-function integers(dtype: string, size: number, read: (src: DataView, at: number) => number, min: number, max: number): DtypeInfo {
+function integers(dtype: string, size: number, read: (src: DataView, at: number) => number | bigint, min: number, max: number): DtypeInfo {
   const range = dtype === 'BOOL' ? 'not 0 or 1' : 'outside ±2^24, where float32 holds every integer exactly';
   return {
     size,
     decode(src, out, name) {
       for (let i = 0; i < out.length; i++) {
+        // 64-bit values stay BigInt until checked: comparing a BigInt with a number is exact.
         const value = read(src, i * size);
         if (value < min || value > max) throw argError(LOAD, `tensor ${show(name)} (${dtype}) holds ${value}, ${range}`);
-        out[i] = value;
+        out[i] = Number(value);
       }
     },
   };
@@ -99,11 +103,11 @@ const DTYPES = new Map<string, DtypeInfo>([
   ['F64', { size: 8, decode: decodeF64 }],
   ['F16', { size: 2, decode: decodeF16 }],
   ['BF16', { size: 2, decode: decodeBF16 }],
-  ['I64', integers('I64', 8, (src, at) => Number(src.getBigInt64(at, true)), -INTEGER_LIMIT, INTEGER_LIMIT)],
+  ['I64', integers('I64', 8, (src, at) => src.getBigInt64(at, true), -INTEGER_LIMIT, INTEGER_LIMIT)],
   ['I32', integers('I32', 4, (src, at) => src.getInt32(at, true), -INTEGER_LIMIT, INTEGER_LIMIT)],
   ['I16', integers('I16', 2, (src, at) => src.getInt16(at, true), -INTEGER_LIMIT, INTEGER_LIMIT)],
   ['I8', integers('I8', 1, (src, at) => src.getInt8(at), -INTEGER_LIMIT, INTEGER_LIMIT)],
-  ['U64', integers('U64', 8, (src, at) => Number(src.getBigUint64(at, true)), 0, INTEGER_LIMIT)],
+  ['U64', integers('U64', 8, (src, at) => src.getBigUint64(at, true), 0, INTEGER_LIMIT)],
   ['U32', integers('U32', 4, (src, at) => src.getUint32(at, true), 0, INTEGER_LIMIT)],
   ['U16', integers('U16', 2, (src, at) => src.getUint16(at, true), 0, INTEGER_LIMIT)],
   ['U8', integers('U8', 1, (src, at) => src.getUint8(at), 0, INTEGER_LIMIT)],
@@ -182,8 +186,14 @@ function checkLayout(entries: HeaderEntry[], dataBytes: number): Array<{ entry: 
     return { entry, dtype, count };
   });
   if (next !== dataBytes) throw argError(LOAD, `the tensors cover ${next} of the ${dataBytes} bytes of data after the header`);
-  const order = new Map(entries.map((entry, i) => [entry, i]));
-  return checked.sort((a, b) => (order.get(a.entry) as number) - (order.get(b.entry) as number));
+  return checked;
+}
+
+/** Orders names by their UTF-8 bytes, as Rust sorts a `String` (in the reference serializer and Python's `keys()`). */
+function byUtf8(a: { utf8: Uint8Array }, b: { utf8: Uint8Array }): number {
+  const [x, y] = [a.utf8, b.utf8];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
 
 /**
@@ -213,26 +223,15 @@ export function loadSafetensors(bytes: Uint8Array): SafetensorsFile {
   const data = bytes.subarray(8 + length);
   const result: SafetensorsFile = { tensors: {}, metadata: {}, converted: {} };
   for (const [key, value] of header.metadata) put(result.metadata, key, value);
-  for (const { entry, dtype, count } of checkLayout(header.entries, data.length)) {
+  const encoder = new TextEncoder();
+  const sorted = checkLayout(header.entries, data.length).map((checked) => ({ ...checked, utf8: encoder.encode(checked.entry.name) }));
+  for (const { entry, dtype, count } of sorted.sort(byUtf8)) {
     const out = new Float32Array(count);
     dtype.decode(new DataView(data.buffer, data.byteOffset + entry.begin, entry.end - entry.begin), out, entry.name);
     put(result.tensors, entry.name, new Tensor(out, entry.shape));
     if (entry.dtype !== 'F32') put(result.converted, entry.name, entry.dtype as Exclude<SafetensorsDtype, 'F32'>);
   }
   return result;
-}
-
-interface NamedTensor {
-  readonly name: string;
-  readonly utf8: Uint8Array;
-  readonly tensor: Tensor;
-}
-
-/** Orders names by their UTF-8 bytes, as the reference implementation (a Rust `String` sort) does. */
-function byUtf8(a: NamedTensor, b: NamedTensor): number {
-  const [x, y] = [a.utf8, b.utf8];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
 }
 
 function checkText(kind: string, text: string): void {
@@ -264,7 +263,7 @@ export function saveSafetensors(stateDict: StateDict, metadata?: Record<string, 
     throw argError(SAVE, 'got a module: pass module.stateDict()');
   }
   const encoder = new TextEncoder();
-  const named = Object.entries(stateDict).map(([name, value]): NamedTensor => {
+  const named = Object.entries(stateDict).map(([name, value]) => {
     if (!(value instanceof Tensor)) throw argError(SAVE, `stateDict[${show(name)}] must be a Tensor, got ${show(value)}`);
     if (name === '__metadata__') throw argError(SAVE, "the key '__metadata__' is reserved for the metadata");
     checkText('key', name);

@@ -81,7 +81,7 @@ test("the writer's bytes are the reference serializer's (huggingface/safetensors
   assert.deepEqual([...saveSafetensors({}, { framework: 'pt' })], [40, 0, 0, 0, 0, 0, 0, 0, ...header('{"__metadata__":{"framework":"pt"}}', 5)]);
 });
 
-test('the writer orders tensors by the UTF-8 bytes of their names, as a Rust sort does', () => {
+test('tensors are ordered by the UTF-8 bytes of their names, as a Rust sort does, in the file and on load', () => {
   const t = () => new Tensor(new Float32Array([1]), [1]);
   // UTF-16 order puts U+1F600 (a surrogate pair, 0xD83D...) before U+FFFF; UTF-8 order puts it after.
   const names = ['b', '\u{1F600}', '\uffff', 'a', 'B', ''];
@@ -90,6 +90,7 @@ test('the writer orders tensors by the UTF-8 bytes of their names, as a Rust sor
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<string, { data_offsets: number[] }>;
   const byOffset = Object.entries(header).sort((x, y) => x[1].data_offsets[0] - y[1].data_offsets[0]).map(([name]) => name);
   assert.deepEqual(byOffset, ['', 'B', 'a', 'b', '\uffff', '\u{1F600}']);
+  assert.deepEqual(Object.keys(loadSafetensors(bytes).tensors), byOffset);
 });
 
 test('seeded random state dicts round-trip exactly: names, shapes, bits and metadata', () => {
@@ -131,6 +132,7 @@ test('unaligned tensors and a buffer at an odd offset load (bytes are copied, no
   shifted.set(bytes);
   for (const input of [bytes, shifted]) {
     const { tensors, converted } = loadSafetensors(input);
+    assert.deepEqual(Object.keys(tensors), ['d', 'f', 'i', 'u']);
     assert.deepEqual([...tensors.u.data], [200]);
     assert.deepEqual([...tensors.f.data], [1.5, -2, 3.25]);
     assert.deepEqual([...tensors.d.data], [Math.fround(0.1), Infinity]);
@@ -153,8 +155,18 @@ test('integers load only where float32 holds every value exactly (|v| <= 2^24), 
   assert.deepEqual([...loadSafetensors(one('I64', bytesOf([2 ** 24, -(2 ** 24)], BigInt64Array))).tensors.x.data], [2 ** 24, -(2 ** 24)]);
   rejects(one('I64', bytesOf([2 ** 24 + 1], BigInt64Array)), /tensor 'x' \(I64\) holds 16777217, outside ±2\^24/);
   rejects(one('I64', bytesOf([-(2 ** 24) - 2], BigInt64Array)), /holds -16777218/);
-  rejects(one('I64', new Uint8Array([255, 255, 255, 255, 255, 255, 255, 127])), /holds 9223372036854776000/);
+  rejects(one('I64', new Uint8Array([255, 255, 255, 255, 255, 255, 255, 127])), /holds 9223372036854775807,/);
   rejects(one('I32', bytesOf([2 ** 30], Int32Array)), /\(I32\) holds 1073741824/);
+  const unsigned = (dtype: string, values: number[]) => {
+    const size = ({ U16: 2, U32: 4, U64: 8 } as Record<string, number>)[dtype];
+    const view = new DataView(new ArrayBuffer(size * values.length));
+    values.forEach((v, i) => (size === 2 ? view.setUint16(2 * i, v, true) : size === 4 ? view.setUint32(4 * i, v, true) : view.setBigUint64(8 * i, BigInt(v), true)));
+    return file(`{"x":${entry(dtype, [values.length], 0, view.byteLength)}}`, new Uint8Array(view.buffer));
+  };
+  assert.deepEqual([...loadSafetensors(unsigned('U16', [65535, 0])).tensors.x.data], [65535, 0]);
+  assert.deepEqual([...loadSafetensors(unsigned('U64', [2 ** 24])).tensors.x.data], [2 ** 24]);
+  rejects(unsigned('U32', [2 ** 24 + 1]), /\(U32\) holds 16777217/);
+  rejects(file(`{"x":${entry('U64', [1], 0, 8)}}`, new Uint8Array(8).fill(255)), /\(U64\) holds 18446744073709551615,/);
   assert.deepEqual([...loadSafetensors(one('BOOL', new Uint8Array([0, 1, 1]))).tensors.x.data], [0, 1, 1]);
   rejects(one('BOOL', new Uint8Array([0, 2])), /\(BOOL\) holds 2, not 0 or 1/);
 });
