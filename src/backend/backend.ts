@@ -82,6 +82,21 @@ export interface ReduceGeometry {
   readonly divisor: number;
 }
 
+/**
+ * A contiguous tensor read as `outer` x `size` x `inner`: the middle axis is the one an op works along
+ * (softmax's `dim`, a loss's class dimension), the others are the rows it repeats over.
+ */
+export interface AxisGeometry {
+  readonly outer: number;
+  readonly size: number;
+  readonly inner: number;
+}
+
+/** A softmax along the middle axis; `log` for its logarithm (log-softmax), computed as such rather than as log(softmax). */
+export interface SoftmaxGeometry extends AxisGeometry {
+  readonly log: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation): void;
@@ -109,4 +124,21 @@ export interface Backend {
   binary(op: BinaryOp, geom: BroadcastGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** The sum (or mean) over `geom`'s reduced dimensions. */
   reduceSum(geom: ReduceGeometry, input: Float32Array, output: Float32Array): void;
+  /**
+   * Softmax (or log-softmax) of every `size`-long line of `input` along the middle axis, as torch
+   * computes it: the line's maximum subtracted before exponentiating, so large inputs do not overflow.
+   */
+  softmax(geom: SoftmaxGeometry, input: Float32Array, output: Float32Array): void;
+  /**
+   * dL/dinput of `softmax` from its output y and dL/dy, along each line: `y * (g - sum(g * y))`, or for
+   * log-softmax `g - exp(y) * sum(g)` (torch's `_softmax_backward_data` / `_log_softmax_backward_data`).
+   */
+  softmaxGrad(geom: SoftmaxGeometry, output: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /**
+   * `output[o, i] = input[o, index[o, i], i]` (`outer * inner` floats): one element of each line, as
+   * `torch.gather` with an index of size 1 along the axis. An index of -1 picks nothing and gives 0.
+   */
+  gather(geom: AxisGeometry, input: Float32Array, index: Int32Array, output: Float32Array): void;
+  /** dL/dinput of `gather`: `gradOutput[o, i]` where `gather` read, 0 elsewhere (every element written). */
+  gatherGrad(geom: AxisGeometry, index: Int32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
 }

@@ -8,7 +8,8 @@
  * to draw random conv2d / Conv2d / DepthwiseSeparableConv2d / Sequential / pad configurations and
  * record torch's results, then replays them through convkit with test/support/cases.ts; and
  * tools/torch/random_grad_cases.py for the gradients of the same kinds of configurations and
- * torch.nn.grad calls, replayed with test/support/grad-cases.ts.
+ * torch.nn.grad calls, replayed with test/support/grad-cases.ts; and tools/torch/loss_cases.py for
+ * softmax, the losses and their modules, replayed with test/support/loss-cases.ts.
  * Prints the seed (random unless given), the first failures in detail and a last line
  * `N passed, M failed`. Exit status: 0 all passed, 1 some failed, 2 Python/torch unusable.
  */
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { CONFIGS, withConfig } from '../../test/support/backends.js';
 import { formatFailures, loadCaseFile, runCases, type CaseResult } from '../../test/support/cases.js';
 import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
+import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -86,6 +88,12 @@ function main(): number {
         '--graphs', String(gradGraphs), '--large', String(gradLarge)],
       output: 'random-grad-cases.json',
       load: (path) => { const file = loadCaseFile<GradCase>(path); return { torch: file.torch, run: () => runGradCases(file) }; },
+    },
+    {
+      script: 'loss_cases.py',
+      args: ['--count', '300'],
+      output: 'torch-loss.json',
+      load: (path) => { const file = loadLossCases(path); return { torch: file.torch, run: () => runLossCases(file) }; },
     },
     {
       script: 'random_idx_cases.py',

@@ -3,9 +3,12 @@ import type { Backend } from '../backend.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './conv2d-grad.js';
 import { binary, reduceSum } from './elementwise.js';
+import { gather, gatherGrad } from './gather.js';
 import { pad, padGrad } from './pad.js';
 import { relu, reluGrad } from './relu.js';
+import { softmax, softmaxGrad } from './softmax.js';
 
 export const referenceBackend: Backend = {
   name: 'reference', conv2d, pad, relu, conv2dInputGrad, conv2dWeightGrad, conv2dBiasGrad, padGrad, reluGrad, binary, reduceSum,
+  softmax, softmaxGrad, gather, gatherGrad,
 };

@@ -6,7 +6,9 @@
 import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { binary, reduceSum } from '../reference/elementwise.js';
+import { gather, gatherGrad } from '../reference/gather.js';
 import { pad, padGrad } from '../reference/pad.js';
+import { softmax, softmaxGrad } from '../reference/softmax.js';
 import { runConv2dChain } from './chain.js';
 import { runConv2dBiasGrad } from './bias-grad.js';
 import { runConv2d } from './conv2d.js';
@@ -84,6 +86,10 @@ export const wasmBackend: Backend = {
   reluGrad: (output, gradOutput, gradInput) => runReluGrad(wasmInstance(), output, gradOutput, gradInput),
   binary,
   reduceSum,
+  softmax,
+  softmaxGrad,
+  gather,
+  gatherGrad,
 };
 
 let usable: boolean | null = null;
