@@ -3,6 +3,7 @@
  * evaluation mode, PyTorch's printed form, a forward pass.
  */
 import { argError, show } from '../errors.js';
+import { loadSafetensors } from '../io/safetensors.js';
 import { sameShape, Tensor } from '../tensor.js';
 
 export type StateDict = Record<string, Tensor>;
@@ -145,11 +146,15 @@ export abstract class Module {
 
   /**
    * Copies parameters and buffers in from a state dict with PyTorch's keys, so that weights exported from a
-   * PyTorch model load unchanged.
+   * PyTorch model load unchanged: a `StateDict`, or the bytes of a safetensors file (read by
+   * `loadSafetensors`, which converts other dtypes such as int64 `num_batches_tracked` to float32).
    * @param strict when true (the default), missing and unexpected keys are errors, as in PyTorch.
    * @throws Error listing missing or unexpected keys and any size mismatch; nothing is copied then.
    */
-  loadStateDict(state: StateDict, strict = true): void {
+  loadStateDict(source: StateDict | Uint8Array, strict = true): void {
+    // The safetensors reader sits in io/, above nn/ in design.md's layers: a file format is the one way in
+    // that users ask for by name here, so the module takes it directly.
+    const state = source instanceof Uint8Array ? loadSafetensors(source).tensors : source;
     if (state === null || typeof state !== 'object') throw argError('loadStateDict', `state must be an object of tensors, got ${show(state)}`);
     const own = new Map(this.stateEntries());
     const problems: string[] = [];

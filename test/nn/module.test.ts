@@ -85,3 +85,13 @@ test('outputShape follows the layers without running them; a module of your own 
   assert.deepEqual(s.outputShape, [1, 2, 4, 4]);
   assert.equal(s.totals.macs, 2 * (2 * 2 * 16));
 });
+
+test('loadStateDict takes the bytes of a safetensors file as well as a state dict', async () => {
+  const { saveSafetensors } = await import('../../src/io/safetensors.js');
+  const model = new Sequential(new Conv2d(2, 2, 3), new Counter());
+  const other = new Sequential(new Conv2d(2, 2, 3), new Counter());
+  model.buffers()[0].data[0] = 7;
+  other.loadStateDict(saveSafetensors(model.stateDict()));
+  for (const [key, t] of Object.entries(other.stateDict())) assert.deepEqual(t.data, model.stateDict()[key].data, key);
+  assert.throws(() => other.loadStateDict(new Uint8Array([1, 2, 3])), ConvkitArgumentError);
+});
