@@ -59,6 +59,13 @@ export interface ConvStep {
   readonly activation: Activation;
 }
 
+/**
+ * An elementwise activation that `activation` applies and `activationGrad` differentiates, each as torch
+ * 1.13's CPU kernel does on float32: `relu6` is `hardtanh(x, 0, 6)` (NaN and -0 pass through), `hardswish`
+ * is `x * min(max(x + 3, 0), 6) / 6` in that order.
+ */
+export type UnaryActivation = 'relu6' | 'hardswish';
+
 /** An elementwise operation of two operands that `binary` broadcasts. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
@@ -120,6 +127,14 @@ export interface Backend {
   padGrad(geom: PadGeometry, gradOutput: Float32Array, gradInput: Float32Array): void;
   /** dL/dinput of `relu`, from its output: `gradOutput` where `output > 0`, else 0 (as torch's threshold_backward). */
   reluGrad(output: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /** `kind` of every element of `input`, into `output` (of the same length). */
+  activation(kind: UnaryActivation, input: Float32Array, output: Float32Array): void;
+  /**
+   * dL/dinput of `activation(kind)` from its input x and dL/dy, as the vectorised loop of torch 1.13's
+   * backward kernel: relu6 passes the gradient where 0 < x < 6 (0 for NaN); hardswish gives 0 where
+   * x < -3, the gradient where x >= 3, else `grad * (x / 3 + 0.5)` (NaN for NaN).
+   */
+  activationGrad(kind: UnaryActivation, input: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
   /** `out = a op b`, broadcast over `geom.shape`. */
   binary(op: BinaryOp, geom: BroadcastGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** The sum (or mean) over `geom`'s reduced dimensions. */

@@ -15,6 +15,7 @@ let active: Backend | null = null;
 /** The kernels every backend has (`conv2dChain` is optional). */
 const KERNELS = [
   'conv2d', 'pad', 'relu', 'conv2dInputGrad', 'conv2dWeightGrad', 'conv2dBiasGrad', 'padGrad', 'reluGrad', 'binary', 'reduceSum',
+  'activation', 'activationGrad',
   'softmax', 'softmaxGrad', 'gather', 'gatherGrad',
 ] as const;
 /** Whether the user chose the backend (then `ready` leaves the choice alone). */

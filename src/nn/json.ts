@@ -7,6 +7,10 @@ import { argError, ConvkitArgumentError, show } from '../errors.js';
 import { Conv2d, type Conv2dModuleOptions } from './conv2d.js';
 import { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './depthwise-separable.js';
 import type { Module } from './module.js';
+import { Hardswish, ReLU6 } from './activation.js';
+import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { Identity } from './identity.js';
 import { ReLU } from './relu.js';
 import { Sequential } from './sequential.js';
 
@@ -14,9 +18,12 @@ export type LayerJSON =
   | ({ type: 'Conv2d'; inChannels: number; outChannels: number; kernelSize: number | number[] } & Omit<Conv2dModuleOptions, 'generator'>)
   | ({ type: 'DepthwiseSeparableConv2d'; inChannels: number; outChannels: number; kernelSize?: number | number[] } & Omit<DepthwiseSeparableOptions, 'generator'>)
   | { type: 'ReLU' }
+  | { type: 'ReLU6' } | { type: 'Hardswish' } | { type: 'Identity' }
+  | { type: 'Dropout'; p?: number }
+  | { type: 'Flatten'; startDim?: number; endDim?: number }
   | { type: 'Sequential'; layers: LayerJSON[] };
 
-const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential'];
+const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential', 'ReLU6', 'Hardswish', 'Identity', 'Dropout', 'Flatten'];
 
 /** Builds a module (with freshly initialised weights) from its JSON description. */
 export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module {
@@ -32,8 +39,21 @@ export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module 
       return located(where, () => new DepthwiseSeparableConv2d(inChannels as number, outChannels as number, (kernelSize ?? 3) as number, options));
     }
     case 'ReLU':
-      if (Object.keys(args).length > 0) throw argError(where, `ReLU takes no arguments, got ${Object.keys(args).map(show).join(', ')}`);
-      return new ReLU();
+    case 'ReLU6':
+    case 'Hardswish':
+    case 'Identity':
+      if (Object.keys(args).length > 0) throw argError(where, `${type} takes no arguments, got ${Object.keys(args).map(show).join(', ')}`);
+      return new { ReLU, ReLU6, Hardswish, Identity }[type]();
+    case 'Dropout': {
+      const { p, ...rest } = args;
+      if (Object.keys(rest).length > 0) throw argError(where, `Dropout takes only "p", got ${Object.keys(rest).map(show).join(', ')}`);
+      return located(where, () => new Dropout(p as number | undefined));
+    }
+    case 'Flatten': {
+      const { startDim, endDim, ...rest } = args;
+      if (Object.keys(rest).length > 0) throw argError(where, `Flatten takes only "startDim" and "endDim", got ${Object.keys(rest).map(show).join(', ')}`);
+      return located(where, () => new Flatten(startDim as number | undefined, endDim as number | undefined));
+    }
     case 'Sequential': {
       const { layers, ...rest } = args;
       if (!Array.isArray(layers)) throw argError(where, `Sequential needs "layers": an array, got ${show(layers)}`);

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { CONFIGS, withConfig } from '../../test/support/backends.js';
 import { formatFailures, loadCaseFile, runCases, type CaseResult } from '../../test/support/cases.js';
 import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
+import { loadActivationCases, runActivationCases } from '../../test/support/activation-cases.js';
 import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
 
@@ -88,6 +89,13 @@ function main(): number {
         '--graphs', String(gradGraphs), '--large', String(gradLarge)],
       output: 'random-grad-cases.json',
       load: (path) => { const file = loadCaseFile<GradCase>(path); return { torch: file.torch, run: () => runGradCases(file) }; },
+    },
+    {
+      // relu6 / hardswish bit for bit, dropout, flatten, module reprs (test/fixtures/README.md, "Activations")
+      script: 'activation_cases.py',
+      args: ['--count', '200'],
+      output: 'torch-activation.json',
+      load: (path) => { const file = loadActivationCases(path); return { torch: file.torch, run: () => runActivationCases(file) }; },
     },
     {
       script: 'loss_cases.py',

@@ -1,5 +1,6 @@
 /** The reference backend: plain TypeScript, correct and readable, the oracle for faster backends. */
 import type { Backend } from '../backend.js';
+import { activation, activationGrad } from './activation.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './conv2d-grad.js';
 import { binary, reduceSum } from './elementwise.js';
@@ -10,5 +11,6 @@ import { softmax, softmaxGrad } from './softmax.js';
 
 export const referenceBackend: Backend = {
   name: 'reference', conv2d, pad, relu, conv2dInputGrad, conv2dWeightGrad, conv2dBiasGrad, padGrad, reluGrad, binary, reduceSum,
+  activation, activationGrad,
   softmax, softmaxGrad, gather, gatherGrad,
 };

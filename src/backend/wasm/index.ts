@@ -9,6 +9,7 @@ import { binary, reduceSum } from '../reference/elementwise.js';
 import { gather, gatherGrad } from '../reference/gather.js';
 import { pad, padGrad } from '../reference/pad.js';
 import { softmax, softmaxGrad } from '../reference/softmax.js';
+import { runActivation, runActivationGrad } from './activation.js';
 import { runConv2dChain } from './chain.js';
 import { runConv2dBiasGrad } from './bias-grad.js';
 import { runConv2d } from './conv2d.js';
@@ -84,6 +85,8 @@ export const wasmBackend: Backend = {
   conv2dBiasGrad: runConv2dBiasGrad,
   padGrad,
   reluGrad: (output, gradOutput, gradInput) => runReluGrad(wasmInstance(), output, gradOutput, gradInput),
+  activation: (kind, input, output) => runActivation(wasmInstance(), kind, input, output),
+  activationGrad: (kind, input, gradOutput, gradInput) => runActivationGrad(wasmInstance(), kind, input, gradOutput, gradInput),
   binary,
   reduceSum,
   softmax,

@@ -27,6 +27,8 @@ export interface KernelExports {
   packWeights(params: number, weight: number, bias: number): void;
   reluFloats(src: number, dst: number, n: number): void;
   reluGradFloats(y: number, grad: number, dst: number, n: number): void;
+  activationFloats(kind: number, src: number, dst: number, n: number): void;
+  activationGradFloats(kind: number, x: number, grad: number, dst: number, n: number): void;
 }
 
 const PAGE = 65536;

@@ -31,3 +31,68 @@ export function reluGradFloats(y: usize, grad: usize, dst: usize, n: i32): void 
     store<f32>(dst + at, load<f32>(y + at) <= 0 ? 0 : load<f32>(grad + at));
   }
 }
+
+// ReLU6 and Hardswish (kind 0 and 1, as src/backend/wasm/activation.ts numbers them) and their
+// gradients, with torch 1.13's float32 operations in its order. NaN and -0 pass through relu6 as
+// through relu; f32x4.min/max propagate NaN, so hardswish(NaN) is NaN and hardswish(-inf) is -inf * 0.
+const HARDSWISH = 1;
+
+// @ts-ignore: decorator
+@inline function relu6x4(v: v128): v128 {
+  const six = f32x4.splat(6);
+  return v128.bitselect(six, relu4(v), f32x4.gt(v, six));
+}
+
+// @ts-ignore: decorator
+@inline function hardswish4(v: v128): v128 {
+  const six = f32x4.splat(6);
+  const clamped = f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), f32x4.splat(0)), six);
+  return f32x4.div(f32x4.mul(v, clamped), six);
+}
+
+// As torch's vectorised backward loops: relu6 passes grad where 0 < x < 6 (not for NaN); hardswish
+// gives 0 where x < -3, grad where x >= 3, else grad * (x / 3 + 0.5) (NaN for NaN).
+// @ts-ignore: decorator
+@inline function relu6Grad4(x: v128, grad: v128): v128 {
+  return v128.and(grad, v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.lt(x, f32x4.splat(6))));
+}
+
+// @ts-ignore: decorator
+@inline function hardswishGrad4(x: v128, grad: v128): v128 {
+  const slope = f32x4.mul(grad, f32x4.add(f32x4.div(x, f32x4.splat(3)), f32x4.splat(0.5)));
+  return v128.andnot(v128.bitselect(grad, slope, f32x4.ge(x, f32x4.splat(3))), f32x4.lt(x, f32x4.splat(-3)));
+}
+
+// @ts-ignore: decorator
+@inline function activation4(kind: i32, v: v128): v128 {
+  return kind == HARDSWISH ? hardswish4(v) : relu6x4(v);
+}
+
+// @ts-ignore: decorator
+@inline function activationGrad4(kind: i32, x: v128, grad: v128): v128 {
+  return kind == HARDSWISH ? hardswishGrad4(x, grad) : relu6Grad4(x, grad);
+}
+
+// The activation of n floats at src into dst (the same place allowed), four at a time; the last few
+// go through lane 0 of the same vector code, so that every element gets the same arithmetic.
+export function activationFloats(kind: i32, src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), activation4(kind, v128.load(src + (<usize>i << 2))));
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dst + at, f32x4.extract_lane(activation4(kind, f32x4.splat(load<f32>(src + at))), 0));
+  }
+}
+
+// The gradient of n floats from the activation's input x and dL/dy at grad, into dst (grad's place allowed).
+export function activationGradFloats(kind: i32, x: usize, grad: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dst + at, activationGrad4(kind, v128.load(x + at), v128.load(grad + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dst + at, f32x4.extract_lane(activationGrad4(kind, f32x4.splat(load<f32>(x + at)), f32x4.splat(load<f32>(grad + at))), 0));
+  }
+}
