@@ -5,6 +5,7 @@
  */
 import type { ConvGeometry } from '../backend/backend.js';
 import { Conv2d } from '../nn/conv2d.js';
+import { Linear } from '../nn/linear.js';
 import { checkModule, type Module } from '../nn/module.js';
 import { positiveInt } from '../ops/args.js';
 import { checkShape, numelOf } from '../tensor.js';
@@ -45,22 +46,36 @@ export interface LayerCost {
   outputBytes: number;
 }
 
+/** The output shape, MACs and bias additions of a layer that multiplies (a convolution, a linear layer); null for others. */
+function ownWork(module: Module, inputShape: readonly number[]): { outputShape: number[]; macs: number; biasAdditions: number } | null {
+  if (module instanceof Conv2d) {
+    const g = module.geometry(inputShape);
+    const spatial = [g.cOut, g.outH, g.outW];
+    const outputShape = inputShape.length === 4 ? [g.n, ...spatial] : spatial;
+    return { outputShape, macs: conv2dMacs(g), biasAdditions: module.bias === null ? 0 : numelOf(outputShape) };
+  }
+  if (module instanceof Linear) {
+    // one MAC per input and output feature of each row
+    const outputShape = module.outputShape(inputShape);
+    const macs = numelOf(inputShape.slice(0, -1)) * module.inFeatures * module.outFeatures;
+    return { outputShape, macs, biasAdditions: module.bias === null ? 0 : numelOf(outputShape) };
+  }
+  return null;
+}
+
 /**
  * The cost of `module` on an input of `inputShape`, without running it. Containers (`Sequential`,
  * `DepthwiseSeparableConv2d`) apply their children in order and add their costs; layers without a
- * convolution count no MACs. The output shape is the module's `outputShape`.
+ * convolution or linear map count no MACs. The output shape is the module's `outputShape`.
  * @throws the error the forward pass would throw for that shape, or where a module of your own does not
  *   declare its output shape.
  */
 export function layerCost(module: Module, inputShape: readonly number[]): LayerCost {
   checkModule('layerCost', module);
   const inputBytes = numelOf(checkShape('layerCost', inputShape)) * BYTES_PER_FLOAT;
-  if (module instanceof Conv2d) {
-    const g = module.geometry(inputShape);
-    const spatial = [g.cOut, g.outH, g.outW];
-    const outputShape = inputShape.length === 4 ? [g.n, ...spatial] : spatial;
-    const macs = conv2dMacs(g);
-    const biasAdditions = module.bias === null ? 0 : numelOf(outputShape);
+  const own = ownWork(module, inputShape);
+  if (own !== null) {
+    const { outputShape, macs, biasAdditions } = own;
     const parameters = parameterCount(module);
     return {
       outputShape, parameters, macs, biasAdditions, flops: 2 * macs + biasAdditions,

@@ -2,8 +2,10 @@
  * `summary(model, inputShape)`: a torchinfo-like table of a model, one row per module (containers
  * first, their children indented below), with output shapes, parameters, MACs and receptive fields.
  */
+import { BatchNorm2d } from '../nn/batch-norm.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
+import { Linear } from '../nn/linear.js';
 import { checkModule, type Module } from '../nn/module.js';
 import { layerCost, type LayerCost } from './cost.js';
 import { nextField, spatialLayers, IDENTITY_FIELD, type ReceptiveField } from './receptive-field.js';
@@ -35,6 +37,8 @@ const size = ([h, w]: readonly number[]) => (h === w ? String(h) : `${h}x${w}`);
 
 /** The arguments worth a column: channels, then kernel, stride, padding, dilation, groups where not default. */
 function keyArgs(module: Module): string {
+  if (module instanceof Linear) return `${module.inFeatures}, ${module.outFeatures}${module.bias === null ? ', no bias' : ''}`;
+  if (module instanceof BatchNorm2d) return String(module.numFeatures);
   if (module instanceof DepthwiseSeparableConv2d) return convArgs(module.depthwise, module.pointwise.outChannels, false);
   return module instanceof Conv2d ? convArgs(module, module.outChannels, true) : '';
 }

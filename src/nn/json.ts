@@ -11,6 +11,8 @@ import { Hardswish, ReLU6 } from './activation.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Identity } from './identity.js';
+import { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm.js';
+import { Linear, type LinearOptions } from './linear.js';
 import { ReLU } from './relu.js';
 import { Sequential } from './sequential.js';
 
@@ -21,9 +23,11 @@ export type LayerJSON =
   | { type: 'ReLU6' } | { type: 'Hardswish' } | { type: 'Identity' }
   | { type: 'Dropout'; p?: number }
   | { type: 'Flatten'; startDim?: number; endDim?: number }
+  | ({ type: 'Linear'; inFeatures: number; outFeatures: number } & Omit<LinearOptions, 'generator'>)
+  | ({ type: 'BatchNorm2d'; numFeatures: number } & BatchNorm2dOptions)
   | { type: 'Sequential'; layers: LayerJSON[] };
 
-const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential', 'ReLU6', 'Hardswish', 'Identity', 'Dropout', 'Flatten'];
+const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential', 'ReLU6', 'Hardswish', 'Identity', 'Dropout', 'Flatten', 'Linear', 'BatchNorm2d'];
 
 /** Builds a module (with freshly initialised weights) from its JSON description. */
 export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module {
@@ -53,6 +57,14 @@ export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module 
       const { startDim, endDim, ...rest } = args;
       if (Object.keys(rest).length > 0) throw argError(where, `Flatten takes only "startDim" and "endDim", got ${Object.keys(rest).map(show).join(', ')}`);
       return located(where, () => new Flatten(startDim as number | undefined, endDim as number | undefined));
+    }
+    case 'Linear': {
+      const { inFeatures, outFeatures, ...options } = args;
+      return located(where, () => new Linear(inFeatures as number, outFeatures as number, options));
+    }
+    case 'BatchNorm2d': {
+      const { numFeatures, ...options } = args;
+      return located(where, () => new BatchNorm2d(numFeatures as number, options));
     }
     case 'Sequential': {
       const { layers, ...rest } = args;
