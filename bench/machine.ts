@@ -27,8 +27,8 @@ export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   const root = new URL('../', import.meta.url);
   const versions: Record<string, string> = { convkit: packageVersion(root) };
-  // Read from node_modules directly: the packages' `exports` maps do not all expose package.json.
-  for (const name of PEER_PACKAGES) versions[name] = packageVersion(new URL(`node_modules/${name}/`, root));
+  // Read from bench/node_modules (bench/package.json's) directly: the packages' `exports` maps do not all expose package.json.
+  for (const name of PEER_PACKAGES) versions[name] = packageVersion(new URL(`node_modules/${name}/`, import.meta.url));
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     logicalCores: cpus.length,
