@@ -28,15 +28,16 @@ export interface AdamParamGroup extends ParamGroup {
   maximize: boolean;
 }
 
-function checkOptions(where: string, o: Record<string, unknown>): void {
-  if (!(checkNumber(where, 'lr', o.lr) >= 0)) throw argError(where, `Invalid learning rate: ${show(o.lr)}`);
-  if (!(checkNumber(where, 'eps', o.eps) >= 0)) throw argError(where, `Invalid epsilon value: ${show(o.eps)}`);
+/** The options' checks, in torch's order and with its messages; without `ranges` only their kinds (see SGD's). */
+function checkOptions(where: string, o: Record<string, unknown>, ranges = true): void {
+  if (!(checkNumber(where, 'lr', o.lr) >= 0) && ranges) throw argError(where, `Invalid learning rate: ${show(o.lr)}`);
+  if (!(checkNumber(where, 'eps', o.eps) >= 0) && ranges) throw argError(where, `Invalid epsilon value: ${show(o.eps)}`);
   const betas = o.betas;
   if (!Array.isArray(betas) || betas.length !== 2) throw argError(where, `betas must be a pair of numbers, got ${show(betas)}`);
   betas.forEach((beta, i) => {
-    if (!(checkNumber(where, `betas[${i}]`, beta) >= 0 && beta < 1)) throw argError(where, `Invalid beta parameter at index ${i}: ${show(beta)}`);
+    if (!(checkNumber(where, `betas[${i}]`, beta) >= 0 && beta < 1) && ranges) throw argError(where, `Invalid beta parameter at index ${i}: ${show(beta)}`);
   });
-  if (!(checkNumber(where, 'weightDecay', o.weightDecay) >= 0)) throw argError(where, `Invalid weight_decay value: ${show(o.weightDecay)}`);
+  if (!(checkNumber(where, 'weightDecay', o.weightDecay) >= 0) && ranges) throw argError(where, `Invalid weight_decay value: ${show(o.weightDecay)}`);
   checkBoolean(where, 'amsgrad', o.amsgrad);
   checkBoolean(where, 'maximize', o.maximize);
 }
@@ -73,8 +74,8 @@ export class Adam extends Optimizer<AdamParamGroup> {
   /** The class's name in messages (kept apart from `name`, which a minifier may change). */
   protected static readonly label: string = 'Adam';
 
-  protected checkGroup(group: AdamParamGroup): void {
-    checkOptions(this.where, group);
+  protected checkGroup(group: AdamParamGroup, ranges: boolean): void {
+    checkOptions(this.where, group, ranges);
     group.betas = [...group.betas];
   }
 

@@ -113,8 +113,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /** Updates every parameter that has a gradient (one whose `grad` is null is left alone), once. */
   abstract step(): void;
 
-  /** Checks a group's options (after defaults are filled in), throwing what torch's constructor would. */
-  protected abstract checkGroup(group: G): void;
+  /**
+   * Checks a group's options (after defaults are filled in), throwing what torch's constructor would; without
+   * `ranges` (a loaded state dict's groups) only that each option is of the right kind.
+   */
+  protected abstract checkGroup(group: G, ranges: boolean): void;
 
   /**
    * One parameter's state taken from a loaded state dict (torch's keys), checked against the parameter
@@ -154,7 +157,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       }
       if (group[name] === undefined) group[name] = value;
     }
-    this.checkGroup(group as G);
+    this.checkGroup(group as G, true);
     if (new Set(tensors).size !== tensors.length) {
       throw argError(where, 'optimizer contains a parameter group with duplicate parameters: give each parameter once');
     }
@@ -225,7 +228,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       // Options added after a state dict was saved take their defaults, as torch's __setstate__ does
       for (const [name, value] of Object.entries(this.defaults)) if (group[name] === undefined && value !== REQUIRED) group[name] = value;
       group.params = this.paramGroups[i].params;
-      this.checkGroup(group as G);
+      this.checkGroup(group as G, false);
       return group as G;
     });
     const byId = new Map<string, { param: Tensor; group: G }>();

@@ -27,14 +27,17 @@ export interface SGDParamGroup extends ParamGroup {
   maximize: boolean;
 }
 
-/** The options' checks, in torch's order and with its messages. */
-function checkOptions(where: string, o: Record<string, unknown>): void {
-  if (o.lr !== REQUIRED && checkNumber(where, 'lr', o.lr) < 0) throw argError(where, `Invalid learning rate: ${show(o.lr)}`);
-  if (checkNumber(where, 'momentum', o.momentum) < 0) throw argError(where, `Invalid momentum value: ${show(o.momentum)}`);
-  if (checkNumber(where, 'weightDecay', o.weightDecay) < 0) throw argError(where, `Invalid weight_decay value: ${show(o.weightDecay)}`);
+/**
+ * The options' checks, in torch's order and with its messages; without `ranges` only their kinds (a loaded
+ * state dict's options, which torch takes as they are: a schedule may have made an lr negative).
+ */
+function checkOptions(where: string, o: Record<string, unknown>, ranges = true): void {
+  if (o.lr !== REQUIRED && checkNumber(where, 'lr', o.lr) < 0 && ranges) throw argError(where, `Invalid learning rate: ${show(o.lr)}`);
+  if (checkNumber(where, 'momentum', o.momentum) < 0 && ranges) throw argError(where, `Invalid momentum value: ${show(o.momentum)}`);
+  if (checkNumber(where, 'weightDecay', o.weightDecay) < 0 && ranges) throw argError(where, `Invalid weight_decay value: ${show(o.weightDecay)}`);
   checkNumber(where, 'dampening', o.dampening);
   checkBoolean(where, 'maximize', o.maximize);
-  if (checkBoolean(where, 'nesterov', o.nesterov) && ((o.momentum as number) <= 0 || o.dampening !== 0)) {
+  if (checkBoolean(where, 'nesterov', o.nesterov) && ranges && ((o.momentum as number) <= 0 || o.dampening !== 0)) {
     throw argError(where, 'Nesterov momentum requires a momentum and zero dampening');
   }
 }
@@ -64,8 +67,8 @@ export class SGD extends Optimizer<SGDParamGroup> {
     super('SGD', params, defaults);
   }
 
-  protected checkGroup(group: SGDParamGroup): void {
-    checkOptions(this.where, group);
+  protected checkGroup(group: SGDParamGroup, ranges: boolean): void {
+    checkOptions(this.where, group, ranges);
   }
 
   protected loadParamState(param: Tensor, saved: Record<string, unknown>, _group: SGDParamGroup, index: number): ParamState {

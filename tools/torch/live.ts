@@ -26,6 +26,7 @@ import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
 import { loadActivationCases, runActivationCases } from '../../test/support/activation-cases.js';
 import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
+import { loadOptimFile, runOptimCases } from '../../test/support/optim-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -108,6 +109,12 @@ function main(): number {
       args: ['--count', '300'],
       output: 'random-idx-cases.json',
       load: (path) => { const file = loadIdxCases(path); return { torch: file.torch, run: () => runIdxCases(file) }; },
+    },
+    {
+      script: 'optim_cases.py',
+      args: ['--optimizers', '200', '--schedules', '100', '--errors', '50'],
+      output: 'random-optim.json',
+      load: (path) => { const file = loadOptimFile(path); return { torch: file.torch, run: () => runOptimCases(file) }; },
     },
   ];
   console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
