@@ -105,26 +105,31 @@ export interface SoftmaxGeometry extends AxisGeometry {
 }
 
 /**
- * A matrix product `C = op(A) @ op(B)` of row-major float32 matrices: C is `m x n`, op(A) `m x k`, op(B)
- * `k x n`, where a transposed operand is stored as its transpose (A as `k x m`, B as `n x k`). `k` may
- * be 0 (C is zeros).
+ * 2-D pooling over `planes` images of `h` x `w` into `outH` x `outW`, one window per output element.
+ * Along each axis, output `o`'s window starts at `o * stride - pad` and takes `kernel` taps `dilation`
+ * apart, those inside the image counting; or, where `adaptive`, it is `[floor(o * size / out),
+ * ceil((o + 1) * size / out))` (kernel, stride, padding and dilation unused). An average divides by
+ * `divisor` where it is not null, else by the window's count of positions, padding included where
+ * `countIncludePad` (up to `size + pad`, as torch counts). Averages are never dilated (torch has no such
+ * argument): their kernels read every position of the window.
  */
-export interface MatmulGeometry {
-  readonly m: number;
-  readonly n: number;
-  readonly k: number;
-  readonly transA: boolean;
-  readonly transB: boolean;
-}
-
-/**
- * Data laid out as `outer` blocks of `channels` channels of `inner` contiguous elements (NCHW: outer = N,
- * inner = H * W): what batch normalisation's per-channel statistics run over.
- */
-export interface ChannelGeometry {
-  readonly outer: number;
-  readonly channels: number;
-  readonly inner: number;
+export interface PoolGeometry {
+  readonly planes: number;
+  readonly h: number;
+  readonly w: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly adaptive: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisor: number | null;
 }
 
 export interface Backend {
@@ -163,6 +168,18 @@ export interface Backend {
   /** The sum (or mean) over `geom`'s reduced dimensions. */
   reduceSum(geom: ReduceGeometry, input: Float32Array, output: Float32Array): void;
   /**
+   * The maximum of each window (NaN wins, ties go to the first in row-major scan order), and in `indices`
+   * its position `y * w + x` within its plane; -1 where a window holds no input position (dilated taps
+   * all in the padding), whose output is -Infinity.
+   */
+  maxPool2d(geom: PoolGeometry, input: Float32Array, output: Float32Array, indices: Int32Array): void;
+  /** dL/dinput of `maxPool2d`: each output's gradient added at the position `indices` names (none for -1). */
+  maxPool2dGrad(geom: PoolGeometry, gradOutput: Float32Array, indices: Int32Array, gradInput: Float32Array): void;
+  /** The sum of each window's input positions over its divisor (see `PoolGeometry`). */
+  avgPool2d(geom: PoolGeometry, input: Float32Array, output: Float32Array): void;
+  /** dL/dinput of `avgPool2d`: each output's gradient over its divisor, added to every position of its window. */
+  avgPool2dGrad(geom: PoolGeometry, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /**
    * Softmax (or log-softmax) of every `size`-long line of `input` along the middle axis, as torch
    * computes it: the line's maximum subtracted before exponentiating, so large inputs do not overflow.
    */
@@ -179,20 +196,4 @@ export interface Backend {
   gather(geom: AxisGeometry, input: Float32Array, index: Int32Array, output: Float32Array): void;
   /** dL/dinput of `gather`: `gradOutput[o, i]` where `gather` read, 0 elsewhere (every element written). */
   gatherGrad(geom: AxisGeometry, index: Int32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
-  /** `out = op(a) @ op(b)` (see `MatmulGeometry`): `m * n` floats, every element written. */
-  matmul(geom: MatmulGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  /** Each channel's mean and biased variance over its `outer * inner` elements (at least one). */
-  channelMoments(geom: ChannelGeometry, input: Float32Array, mean: Float64Array, variance: Float64Array): void;
-  /** `output = input * scale[c] + shift[c]`, `c` each element's channel: batch normalisation's transform. */
-  channelAffine(geom: ChannelGeometry, input: Float32Array, scale: Float64Array, shift: Float64Array, output: Float32Array): void;
-  /** Per channel, the sum of `gradOutput` and of `gradOutput * (input - mean[c])`: batch normalisation's backward sums. */
-  channelGradSums(geom: ChannelGeometry, gradOutput: Float32Array, input: Float32Array, mean: Float64Array, sumGrad: Float64Array, sumGradCentred: Float64Array): void;
-  /**
-   * `gradInput = gradOutput * gradScale[c] + (input - mean[c]) * centredScale[c] + shift[c]`: batch
-   * normalisation's input gradient in training mode, with the coefficients the op derives from the sums.
-   */
-  batchNormInputGrad(
-    geom: ChannelGeometry, gradOutput: Float32Array, input: Float32Array, mean: Float64Array,
-    gradScale: Float64Array, centredScale: Float64Array, shift: Float64Array, gradInput: Float32Array,
-  ): void;
 }

@@ -17,6 +17,7 @@ const KERNELS = [
   'conv2d', 'pad', 'relu', 'conv2dInputGrad', 'conv2dWeightGrad', 'conv2dBiasGrad', 'padGrad', 'reluGrad', 'binary', 'reduceSum',
   'activation', 'activationGrad',
   'softmax', 'softmaxGrad', 'gather', 'gatherGrad',
+  'maxPool2d', 'maxPool2dGrad', 'avgPool2d', 'avgPool2dGrad',
 ] as const;
 /** Whether the user chose the backend (then `ready` leaves the choice alone). */
 let chosen = false;
