@@ -19,6 +19,8 @@ export {
   maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, maxPool2dGeometry, avgPool2dGeometry, adaptiveAvgPool2dGeometry, poolOutputSize,
   type MaxPool2dOptions, type AvgPool2dOptions, type AdaptiveSize,
 } from './ops/pool.js';
+export { linear } from './ops/linear.js';
+export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, crossEntropy, mseLoss, REDUCTIONS, type Reduction, type ClassTarget, type NllLossOptions, type CrossEntropyOptions, type MseLossOptions } from './ops/loss.js';
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
@@ -35,9 +37,12 @@ export { Identity } from './nn/identity.js';
 export { Sequential } from './nn/sequential.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './nn/pool.js';
 export type { PoolGeometry } from './backend/backend.js';
+export { Linear, type LinearOptions } from './nn/linear.js';
+export { BatchNorm2d, type BatchNorm2dOptions } from './nn/batch-norm.js';
 export { Loss, CrossEntropyLoss, NLLLoss, MSELoss } from './nn/loss.js';
 export { setBackend, getBackend, registerBackend, ready } from './backend/registry.js';
 export { setNumThreads, getNumThreads, setWinograd, getWinograd } from './backend/wasm/index.js';
+export type { MatmulGeometry, ChannelGeometry } from './backend/backend.js';
 export type { Backend, ConvGeometry, ConvStep, PadGeometry, BinaryOp, BroadcastGeometry, ReduceGeometry } from './backend/backend.js';
 export type { AxisGeometry, SoftmaxGeometry } from './backend/backend.js';
 export type { UnaryActivation } from './backend/backend.js';

@@ -105,6 +105,29 @@ export interface SoftmaxGeometry extends AxisGeometry {
 }
 
 /**
+ * A matrix product `C = op(A) @ op(B)` of row-major float32 matrices: C is `m x n`, op(A) `m x k`, op(B)
+ * `k x n`, where a transposed operand is stored as its transpose (A as `k x m`, B as `n x k`). `k` may
+ * be 0 (C is zeros).
+ */
+export interface MatmulGeometry {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+/**
+ * Data laid out as `outer` blocks of `channels` channels of `inner` contiguous elements (NCHW: outer = N,
+ * inner = H * W): what batch normalisation's per-channel statistics run over.
+ */
+export interface ChannelGeometry {
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
+}
+
+/**
  * 2-D pooling over `planes` images of `h` x `w` into `outH` x `outW`, one window per output element.
  * Along each axis, output `o`'s window starts at `o * stride - pad` and takes `kernel` taps `dilation`
  * apart, those inside the image counting; or, where `adaptive`, it is `[floor(o * size / out),
@@ -196,4 +219,20 @@ export interface Backend {
   gather(geom: AxisGeometry, input: Float32Array, index: Int32Array, output: Float32Array): void;
   /** dL/dinput of `gather`: `gradOutput[o, i]` where `gather` read, 0 elsewhere (every element written). */
   gatherGrad(geom: AxisGeometry, index: Int32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  /** `out = op(a) @ op(b)` (see `MatmulGeometry`): `m * n` floats, every element written. */
+  matmul(geom: MatmulGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Each channel's mean and biased variance over its `outer * inner` elements (at least one). */
+  channelMoments(geom: ChannelGeometry, input: Float32Array, mean: Float64Array, variance: Float64Array): void;
+  /** `output = input * scale[c] + shift[c]`, `c` each element's channel: batch normalisation's transform. */
+  channelAffine(geom: ChannelGeometry, input: Float32Array, scale: Float64Array, shift: Float64Array, output: Float32Array): void;
+  /** Per channel, the sum of `gradOutput` and of `gradOutput * (input - mean[c])`: batch normalisation's backward sums. */
+  channelGradSums(geom: ChannelGeometry, gradOutput: Float32Array, input: Float32Array, mean: Float64Array, sumGrad: Float64Array, sumGradCentred: Float64Array): void;
+  /**
+   * `gradInput = gradOutput * gradScale[c] + (input - mean[c]) * centredScale[c] + shift[c]`: batch
+   * normalisation's input gradient in training mode, with the coefficients the op derives from the sums.
+   */
+  batchNormInputGrad(
+    geom: ChannelGeometry, gradOutput: Float32Array, input: Float32Array, mean: Float64Array,
+    gradScale: Float64Array, centredScale: Float64Array, shift: Float64Array, gradInput: Float32Array,
+  ): void;
 }

@@ -13,6 +13,8 @@ import { Hardswish, ReLU6 } from './activation.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Identity } from './identity.js';
+import { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm.js';
+import { Linear, type LinearOptions } from './linear.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pool.js';
 import { ReLU } from './relu.js';
 import { Sequential } from './sequential.js';
@@ -24,12 +26,14 @@ export type LayerJSON =
   | { type: 'ReLU6' } | { type: 'Hardswish' } | { type: 'Identity' }
   | { type: 'Dropout'; p?: number }
   | { type: 'Flatten'; startDim?: number; endDim?: number }
+  | ({ type: 'Linear'; inFeatures: number; outFeatures: number } & Omit<LinearOptions, 'generator'>)
+  | ({ type: 'BatchNorm2d'; numFeatures: number } & BatchNorm2dOptions)
   | ({ type: 'MaxPool2d'; kernelSize: IntOrPair } & MaxPool2dOptions)
   | ({ type: 'AvgPool2d'; kernelSize: IntOrPair } & AvgPool2dOptions)
   | { type: 'AdaptiveAvgPool2d'; outputSize: AdaptiveSize }
   | { type: 'Sequential'; layers: LayerJSON[] };
 
-const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'ReLU6', 'Hardswish', 'Identity', 'Dropout', 'Flatten'];
+const TYPES = ['Conv2d', 'DepthwiseSeparableConv2d', 'ReLU', 'Sequential', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'ReLU6', 'Hardswish', 'Identity', 'Dropout', 'Flatten', 'Linear', 'BatchNorm2d'];
 
 /** Builds a module (with freshly initialised weights) from its JSON description. */
 export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module {
@@ -59,6 +63,14 @@ export function moduleFromJSON(json: unknown, where = 'moduleFromJSON'): Module 
       const { startDim, endDim, ...rest } = args;
       if (Object.keys(rest).length > 0) throw argError(where, `Flatten takes only "startDim" and "endDim", got ${Object.keys(rest).map(show).join(', ')}`);
       return located(where, () => new Flatten(startDim as number | undefined, endDim as number | undefined));
+    }
+    case 'Linear': {
+      const { inFeatures, outFeatures, ...options } = args;
+      return located(where, () => new Linear(inFeatures as number, outFeatures as number, options));
+    }
+    case 'BatchNorm2d': {
+      const { numFeatures, ...options } = args;
+      return located(where, () => new BatchNorm2d(numFeatures as number, options));
     }
     case 'MaxPool2d':
     case 'AvgPool2d': {

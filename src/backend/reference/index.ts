@@ -5,6 +5,8 @@ import { conv2d } from './conv2d.js';
 import { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './conv2d-grad.js';
 import { binary, reduceSum } from './elementwise.js';
 import { gather, gatherGrad } from './gather.js';
+import { batchNormInputGrad, channelAffine, channelGradSums, channelMoments } from './batch-norm.js';
+import { matmul } from './matmul.js';
 import { pad, padGrad } from './pad.js';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad } from './pool.js';
 import { relu, reluGrad } from './relu.js';
@@ -14,5 +16,6 @@ export const referenceBackend: Backend = {
   name: 'reference', conv2d, pad, relu, conv2dInputGrad, conv2dWeightGrad, conv2dBiasGrad, padGrad, reluGrad, binary, reduceSum,
   activation, activationGrad,
   softmax, softmaxGrad, gather, gatherGrad,
+  matmul, channelMoments, channelAffine, channelGradSums, batchNormInputGrad,
   maxPool2d, maxPool2dGrad, avgPool2d, avgPool2dGrad,
 };

@@ -7,11 +7,13 @@ import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { binary, reduceSum } from '../reference/elementwise.js';
 import { gather, gatherGrad } from '../reference/gather.js';
+import { batchNormInputGrad, channelAffine, channelGradSums, channelMoments } from '../reference/batch-norm.js';
 import { pad, padGrad } from '../reference/pad.js';
 import { softmax, softmaxGrad } from '../reference/softmax.js';
 import { runActivation, runActivationGrad } from './activation.js';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad } from '../reference/pool.js';
 import { runConv2dChain } from './chain.js';
+import { runMatmul } from './matmul.js';
 import { runConv2dBiasGrad } from './bias-grad.js';
 import { runConv2d } from './conv2d.js';
 import { runConv2dInputGrad } from './input-grad.js';
@@ -94,6 +96,11 @@ export const wasmBackend: Backend = {
   softmaxGrad,
   gather,
   gatherGrad,
+  matmul: (geom, a, b, out) => runMatmul(wasmInstance(), threadPool(), geom, a, b, out),
+  channelMoments,
+  channelAffine,
+  channelGradSums,
+  batchNormInputGrad,
   maxPool2d,
   maxPool2dGrad,
   avgPool2d,
