@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { CONFIGS, withConfig } from '../../test/support/backends.js';
 import { formatFailures, loadCaseFile, runCases, type CaseResult } from '../../test/support/cases.js';
 import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
+import { runPoolCases, type PoolCase } from '../../test/support/pool-cases.js';
 import { loadActivationCases, runActivationCases } from '../../test/support/activation-cases.js';
 import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
@@ -115,6 +116,13 @@ function main(): number {
       args: ['--optimizers', '200', '--schedules', '100', '--errors', '50'],
       output: 'random-optim.json',
       load: (path) => { const file = loadOptimFile(path); return { torch: file.torch, run: () => runOptimCases(file) }; },
+    },
+    {
+      // pooling: outputs, input gradients, max indices, module reprs, rejected configurations (test/fixtures/README.md, "Pooling")
+      script: 'pool_cases.py',
+      args: ['--count', '300'],
+      output: 'pool-cases.json',
+      load: (path) => { const file = loadCaseFile<PoolCase>(path); return { torch: file.torch, run: () => runPoolCases(file) }; },
     },
   ];
   console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
