@@ -12,12 +12,14 @@ import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { rfCommand } from './rf.js';
 import { summaryCommand } from './summary.js';
+import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   summary: summaryCommand,
   compare: compareCommand,
   rf: rfCommand,
+  train: trainCommand,
 };
 
 const HELP = `convkit: PyTorch-exact convolutions for JavaScript, and what they cost
