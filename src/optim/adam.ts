@@ -102,7 +102,8 @@ export class Adam extends Optimizer<AdamParamGroup> {
       const c1 = Math.fround(1 - beta1);
       const c2 = Math.fround(1 - beta2);
       const eps32 = Math.fround(eps);
-      const l2 = this.decoupled ? 0 : Math.fround(weightDecay);
+      const decoupled = this.decoupled;
+      const l2 = decoupled ? 0 : Math.fround(weightDecay);
       const shrink = Math.fround(1 - lr * weightDecay);
       for (const p of group.params) {
         if (p.grad === null) continue;
@@ -122,7 +123,7 @@ export class Adam extends Optimizer<AdamParamGroup> {
         const vMax = amsgrad ? state.max_exp_avg_sq!.data : v;
         for (let i = 0; i < x.length; i++) {
           let g = maximize ? -grad[i] : grad[i];
-          if (this.decoupled) x[i] *= shrink;
+          if (decoupled) x[i] *= shrink;
           else if (l2 !== 0) g = fma32(l2, x[i], g);
           const mi = fma32(c1, g, Math.fround(m[i] * b1));
           const vi = fma32(Math.fround(c2 * g), g, Math.fround(v[i] * b2));

@@ -238,7 +238,7 @@ function runScheduleCase(c: ScheduleCase): string | null {
   const fresh = buildSchedule(c);
   fresh.opt.loadStateDict(fromJSON(c.optimizerStateDict) as OptimizerStateDict);
   fresh.sched.loadStateDict(c.stateDict!);
-  return runSchedule(c, fresh.opt, fresh.sched, c.resumeAt, `resumed from torch's state dicts of step ${c.resumeAt}: `);
+  return runSchedule(c, fresh.opt, fresh.sched, c.resumeAt!, `resumed from torch's state dicts of step ${c.resumeAt}: `);
 }
 
 /** The part of torch's message convkit's must start with: up to the first ': ' or ' got ', numbers and quotes aside. */
