@@ -2,6 +2,7 @@
 import { record } from '../autograd/record.js';
 import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
+import { add } from './arithmetic.js';
 import { numelOf, Tensor, type Shape } from '../tensor.js';
 import { checkTensor } from './args.js';
 import { broadcastBinary, sumTo } from './broadcast.js';
@@ -26,7 +27,7 @@ function expandsTo(shape: Shape, target: Shape): boolean {
  * Applies a linear transformation to the last dimension of `input`, like `torch.nn.functional.linear`:
  * `input` `(*, inFeatures)` (any leading dimensions, or none), `weight` `(outFeatures, inFeatures)`, and
  * `bias` `(outFeatures)` (or another shape that broadcasts to the product's, as torch's addmm takes) give
- * `(*, outFeatures)`. A 1-D `weight` `(inFeatures)` without bias gives `(*)`, as torch's matmul does.
+ * `(*, outFeatures)`. A 1-D `weight` `(inFeatures)` gives `(*)`, as torch's matmul does.
  * Differentiable in all three.
  * @example
  * linear(ones([2, 3]), ones([4, 3]), zeros([4])).shape; // [2, 4]
@@ -43,8 +44,12 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   }
   if (weight.ndim > 2) throw argError(WHERE, `weight must be 1-D or 2-D (t() expects a tensor with <= 2 dimensions), but it is ${weight.ndim}D`);
   if (weight.ndim === 1) {
-    if (b !== null) throw argError(WHERE, 'a 1-D weight takes no bias (mat2 must be a matrix, got 1-D tensor)');
-    return linear(input, weight.reshape([1, weight.shape[0]])).reshape(input.shape.slice(0, -1));
+    // torch's matmul by a vector, then the bias added in place where the input is not 2-D or 3-D (those go to addmm, which refuses a vector)
+    if (b !== null && (input.ndim === 2 || input.ndim === 3)) throw argError(WHERE, 'a 1-D weight takes no bias with a 2-D or 3-D input (mat2 must be a matrix, got 1-D tensor)');
+    const lead = input.shape.slice(0, -1);
+    if (b !== null && !expandsTo(b.shape, lead)) throw argError(WHERE, `bias of shape ${show(b.shape)} does not broadcast to the product's shape ${show(lead)}`);
+    const y = linear(input, weight.reshape([1, weight.shape[0]])).reshape(lead);
+    return b === null ? y : add(y, b);
   }
   const [outFeatures, inFeatures] = weight.shape;
   const lead = input.shape.slice(0, -1);

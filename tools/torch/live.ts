@@ -28,6 +28,7 @@ import { loadActivationCases, runActivationCases } from '../../test/support/acti
 import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
 import { loadOptimFile, runOptimCases } from '../../test/support/optim-cases.js';
+import { loadLinearBnFile, runLinearBnCases } from '../../test/support/linear-bn-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -123,6 +124,13 @@ function main(): number {
       args: ['--count', '300'],
       output: 'pool-cases.json',
       load: (path) => { const file = loadCaseFile<PoolCase>(path); return { torch: file.torch, run: () => runPoolCases(file) }; },
+    },
+    {
+      // linear / Linear / batchNorm / BatchNorm2d: outputs, gradients, running statistics step by step (test/fixtures/README.md)
+      script: 'linear_bn_cases.py',
+      args: ['--count', '400'],
+      output: 'linear-bn-cases.json',
+      load: (path) => { const file = loadLinearBnFile(path); return { torch: file.torch, run: () => runLinearBnCases(file) }; },
     },
   ];
   console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
