@@ -20,6 +20,7 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
+/** A parameter group of Adam or AdamW: its parameters and every option (see AdamOptions). */
 export interface AdamParamGroup extends ParamGroup {
   betas: [number, number];
   eps: number;

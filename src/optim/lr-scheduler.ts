@@ -3,7 +3,7 @@
  * OneCycleLR, each computing its rates with torch's formulas in torch's (float64) order of operations.
  */
 import { argError, isInt, show } from '../errors.js';
-import { camelCase, checkBoolean, checkNumber, Optimizer, snakeCase, type ParamGroup } from './optimizer.js';
+import { camelCase, checkBoolean, checkNumber, Optimizer, optionsOver, snakeCase, type ParamGroup } from './optimizer.js';
 
 /** A scheduler's state dict: torch's keys (`last_epoch`, `base_lrs`, `_step_count`, `_last_lr`, and its own). */
 export type SchedulerStateDict = Record<string, unknown>;
@@ -14,14 +14,6 @@ const IGNORED_KEYS = new Set(['verbose', '_get_lr_called_within_step', 'anneal_f
 function checkLastEpoch(where: string, lastEpoch: unknown): number {
   if (!isInt(lastEpoch) || lastEpoch < -1) throw argError(where, `lastEpoch must be an integer >= -1, got ${show(lastEpoch)}`);
   return lastEpoch;
-}
-
-function checkOptions(where: string, options: unknown, names: readonly string[]): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw argError(where, `options must be an object, got ${show(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!names.includes(key)) throw argError(where, `unexpected option ${show(key)} (options: ${names.join(', ')})`);
-  }
-  return options as Record<string, unknown>;
 }
 
 /**
@@ -148,11 +140,11 @@ export class StepLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
-    const o = checkOptions('StepLR', options, ['stepSize', 'gamma', 'lastEpoch']);
+    const o = optionsOver('StepLR', { stepSize: undefined, gamma: 0.1, lastEpoch: -1 }, options);
     const stepSize = o.stepSize;
     if (!isInt(stepSize) || stepSize <= 0) throw argError('StepLR', `stepSize must be a positive integer, got ${show(stepSize)}`);
-    const gamma = checkNumber('StepLR', 'gamma', o.gamma ?? 0.1);
-    super('StepLR', optimizer, checkLastEpoch('StepLR', o.lastEpoch ?? -1));
+    const gamma = checkNumber('StepLR', 'gamma', o.gamma);
+    super('StepLR', optimizer, checkLastEpoch('StepLR', o.lastEpoch));
     this.stepSize = stepSize;
     this.gamma = gamma;
     this.step();
@@ -197,11 +189,11 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
-    const o = checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin', 'lastEpoch']);
+    const o = optionsOver('CosineAnnealingLR', { tMax: undefined, etaMin: 0, lastEpoch: -1 }, options);
     const tMax = checkNumber('CosineAnnealingLR', 'tMax', o.tMax);
     if (tMax <= 0) throw argError('CosineAnnealingLR', `tMax must be positive, got ${show(tMax)}`);
-    const etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0);
-    super('CosineAnnealingLR', optimizer, checkLastEpoch('CosineAnnealingLR', o.lastEpoch ?? -1));
+    const etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin);
+    super('CosineAnnealingLR', optimizer, checkLastEpoch('CosineAnnealingLR', o.lastEpoch));
     this.tMax = tMax;
     this.etaMin = etaMin;
     this.step();
@@ -269,8 +261,11 @@ interface Phase {
   endMomentum: string;
 }
 
-const ONE_CYCLE_OPTIONS = ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum',
-  'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch'];
+/** OneCycleLR's defaults, as torch's (undefined: no default). */
+const ONE_CYCLE_DEFAULTS = {
+  maxLr: undefined, totalSteps: undefined, epochs: undefined, stepsPerEpoch: undefined, pctStart: 0.3, annealStrategy: 'cos',
+  cycleMomentum: true, baseMomentum: 0.85, maxMomentum: 0.95, divFactor: 25, finalDivFactor: 1e4, threePhase: false, lastEpoch: -1,
+};
 
 const ANNEAL = {
   cos: (start: number, end: number, pct: number): number => end + (start - end) / 2.0 * (Math.cos(Math.PI * pct) + 1),
@@ -310,7 +305,7 @@ export class OneCycleLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: OneCycleLROptions) {
     const where = 'OneCycleLR';
     if (!(optimizer instanceof Optimizer)) throw argError(where, `${show(optimizer)} is not an Optimizer`);
-    const o = checkOptions(where, options, ONE_CYCLE_OPTIONS);
+    const o = optionsOver(where, ONE_CYCLE_DEFAULTS, options);
     let totalSteps: number;
     if (o.totalSteps === undefined && o.epochs === undefined && o.stepsPerEpoch === undefined) {
       throw argError(where, 'You must define either total_steps OR (epochs AND steps_per_epoch)');
@@ -319,28 +314,28 @@ export class OneCycleLR extends LRScheduler {
     } else {
       totalSteps = positiveInt(where, 'epochs', o.epochs) * positiveInt(where, 'steps_per_epoch', o.stepsPerEpoch);
     }
-    const pctStart = o.pctStart ?? 0.3;
+    const pctStart = o.pctStart;
     if (typeof pctStart !== 'number' || !(pctStart >= 0 && pctStart <= 1)) {
       throw argError(where, `Expected float between 0 and 1 pct_start, but got ${show(pctStart)}`);
     }
-    const annealStrategy = o.annealStrategy ?? 'cos';
+    const annealStrategy = o.annealStrategy;
     if (annealStrategy !== 'cos' && annealStrategy !== 'linear') {
       throw argError(where, `anneal_strategy must by one of 'cos' or 'linear', instead got ${show(annealStrategy)}`);
     }
-    const threePhase = checkBoolean(where, 'threePhase', o.threePhase ?? false);
-    const cycleMomentum = checkBoolean(where, 'cycleMomentum', o.cycleMomentum ?? true);
-    const lastEpoch = checkLastEpoch(where, o.lastEpoch ?? -1);
+    const threePhase = checkBoolean(where, 'threePhase', o.threePhase);
+    const cycleMomentum = checkBoolean(where, 'cycleMomentum', o.cycleMomentum);
+    const lastEpoch = checkLastEpoch(where, o.lastEpoch);
     const groups = optimizer.paramGroups as ParamGroup[];
     const maxLrs = perGroup(where, 'max_lr', o.maxLr, groups.length);
-    const divFactor = checkNumber(where, 'divFactor', o.divFactor ?? 25);
-    const finalDivFactor = checkNumber(where, 'finalDivFactor', o.finalDivFactor ?? 1e4);
+    const divFactor = checkNumber(where, 'divFactor', o.divFactor);
+    const finalDivFactor = checkNumber(where, 'finalDivFactor', o.finalDivFactor);
     if (divFactor === 0 || finalDivFactor === 0) throw argError(where, 'float division by zero: divFactor and finalDivFactor must not be 0');
     const useBeta1 = 'betas' in optimizer.defaults;
     if (cycleMomentum && !('momentum' in optimizer.defaults) && !useBeta1) {
       throw argError(where, 'optimizer must support momentum with `cycle_momentum` option enabled');
     }
-    const maxMomentums = cycleMomentum ? perGroup(where, 'max_momentum', o.maxMomentum ?? 0.95, groups.length) : [];
-    const baseMomentums = cycleMomentum ? perGroup(where, 'base_momentum', o.baseMomentum ?? 0.85, groups.length) : [];
+    const maxMomentums = cycleMomentum ? perGroup(where, 'max_momentum', o.maxMomentum, groups.length) : [];
+    const baseMomentums = cycleMomentum ? perGroup(where, 'base_momentum', o.baseMomentum, groups.length) : [];
     if (lastEpoch === -1) {
       groups.forEach((group, i) => {
         group.initialLr = maxLrs[i] / divFactor;

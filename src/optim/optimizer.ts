@@ -36,7 +36,7 @@ export interface OptimizerStateDict {
 /** Marks an option that has no default, like torch's `required` (SGD's `lr`). */
 export const REQUIRED: unique symbol = Symbol('required');
 
-/** An option's default, or REQUIRED. */
+/** Options by camelCase name, each its default (REQUIRED: none, the user must give it). */
 export type Defaults = Record<string, unknown>;
 
 /** PyTorch's snake_case key for a camelCase option: `weightDecay` -> `weight_decay`, `initialLr` -> `initial_lr`. */
@@ -55,6 +55,7 @@ export function checkNumber(where: string, name: string, value: unknown): number
   return value;
 }
 
+/** A boolean, or an argument error naming the option. */
 export function checkBoolean(where: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw argError(where, `${name} must be true or false, got ${show(value)}`);
   return value;

@@ -19,6 +19,7 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
+/** A parameter group of SGD: its parameters and every SGD option (see SGDOptions). */
 export interface SGDParamGroup extends ParamGroup {
   momentum: number;
   dampening: number;
