@@ -6,6 +6,7 @@
 import { argError, isInt, show } from '../errors.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { checkModule, type Module } from '../nn/module.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../nn/pool.js';
 import { effectiveKernelSize } from './cost.js';
 
 /** One spatial layer as the receptive field sees it, per dimension `[h, w]`. */
@@ -29,13 +30,33 @@ export interface ReceptiveField {
 
 export const IDENTITY_FIELD: ReceptiveField = { size: [1, 1], jump: [1, 1], start: [0, 0] };
 
-/** The spatial layers of a module in forward order (layers without a kernel, like ReLU, have none). */
-export function spatialLayers(module: Module): SpatialLayer[] {
+/**
+ * The spatial layers of a module in forward order (layers without a kernel, like ReLU, have none). An
+ * adaptive pool's windows depend on its input, so a model with one needs `inputShape` (the model's input);
+ * where its windows differ in size or overlap (the output size does not divide the input's) no kernel and
+ * stride describe it, and that is an error.
+ */
+export function spatialLayers(module: Module, inputShape?: readonly number[]): SpatialLayer[] {
   checkModule('spatialLayers', module);
   if (module instanceof Conv2d) {
     return [{ kernel: module.kernelSize, stride: module.stride, dilation: module.dilation, padding: [module.sides.top, module.sides.left] }];
   }
-  return module.namedChildren().flatMap(([, child]) => spatialLayers(child));
+  if (module instanceof MaxPool2d || module instanceof AvgPool2d) {
+    const w = module.window;
+    return [{ kernel: [w.kH, w.kW], stride: [w.strideH, w.strideW], dilation: [w.dilationH, w.dilationW], padding: [w.padTop, w.padLeft] }];
+  }
+  if (module instanceof AdaptiveAvgPool2d) {
+    if (inputShape === undefined) throw argError('spatialLayers', `${String(module)}'s windows depend on its input size: pass inputShape`);
+    const k = module.uniformWindow(inputShape);
+    if (k === null) throw argError('spatialLayers', `${String(module)} on input ${show(inputShape)} has windows of different sizes or overlapping ones: no kernel and stride describe it`);
+    return [{ kernel: k, stride: k, dilation: [1, 1], padding: [0, 0] }];
+  }
+  let shape = inputShape;
+  return module.namedChildren().flatMap(([, child]) => {
+    const layers = spatialLayers(child, shape);
+    if (shape !== undefined) shape = child.outputShape(shape);
+    return layers;
+  });
 }
 
 /** The receptive field after `layer`, given the field before it. */

@@ -7,6 +7,8 @@ import { Conv2d } from '../nn/conv2d.js';
 import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
 import { Linear } from '../nn/linear.js';
 import { checkModule, type Module } from '../nn/module.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../nn/pool.js';
+import type { PoolWindow } from '../ops/pool.js';
 import { layerCost, type LayerCost } from './cost.js';
 import { nextField, spatialLayers, IDENTITY_FIELD, type ReceptiveField } from './receptive-field.js';
 
@@ -18,8 +20,11 @@ export interface SummaryRow extends LayerCost {
   depth: number;
   /** Key constructor arguments, in PyTorch's spelling. */
   args: string;
-  /** The receptive field of one output position of this module, counted from the model's input. */
-  receptiveField: ReceptiveField;
+  /**
+   * The receptive field of one output position of this module, counted from the model's input; null from
+   * an adaptive pool whose windows differ in size or overlap onward, where no one field fits every position.
+   */
+  receptiveField: ReceptiveField | null;
   /** Whether the module holds other modules (its cost is theirs added up). */
   container: boolean;
   /** The tree drawing before the type, e.g. `│    └─`. */
@@ -40,7 +45,24 @@ function keyArgs(module: Module): string {
   if (module instanceof Linear) return `${module.inFeatures}, ${module.outFeatures}${module.bias === null ? ', no bias' : ''}`;
   if (module instanceof BatchNorm2d) return String(module.numFeatures);
   if (module instanceof DepthwiseSeparableConv2d) return convArgs(module.depthwise, module.pointwise.outChannels, false);
+  if (module instanceof MaxPool2d || module instanceof AvgPool2d) return poolArgs(module.window, module instanceof AvgPool2d);
+  if (module instanceof AdaptiveAvgPool2d) {
+    const out = module.outputSize;
+    return `out=${typeof out === 'number' ? out : `${out[0] ?? 'H'}x${out[1] ?? 'W'}`}`; // H, W: the input's, kept
+  }
   return module instanceof Conv2d ? convArgs(module, module.outChannels, true) : '';
+}
+
+/** Kernel, then stride, padding and dilation where not 1, 0 and 1, and the averaging options where not the default. */
+function poolArgs(w: PoolWindow, average: boolean): string {
+  const parts = [`k=${size([w.kH, w.kW])}`];
+  if (w.strideH !== 1 || w.strideW !== 1) parts.push(`s=${size([w.strideH, w.strideW])}`);
+  if (w.padTop !== 0 || w.padLeft !== 0) parts.push(`p=${size([w.padTop, w.padLeft])}`);
+  if (w.dilationH !== 1 || w.dilationW !== 1) parts.push(`d=${size([w.dilationH, w.dilationW])}`);
+  if (w.ceilMode) parts.push('ceil');
+  if (average && w.padTop + w.padLeft > 0 && !w.countIncludePad && w.divisor === null) parts.push('pad not counted');
+  if (w.divisor !== null) parts.push(`divisor=${w.divisor}`);
+  return parts.join(', ');
 }
 
 function convArgs(module: Conv2d, outChannels: number, withGroups: boolean): string {
@@ -62,7 +84,7 @@ function convArgs(module: Conv2d, outChannels: number, withGroups: boolean): str
 export function summary(model: Module, inputShape: readonly number[]): Summary {
   checkModule('summary', model);
   const rows: SummaryRow[] = [];
-  const visit = (module: Module, path: string, depth: number, shape: readonly number[], field: ReceptiveField, branch: string, indent: string): SummaryRow => {
+  const visit = (module: Module, path: string, depth: number, shape: readonly number[], field: ReceptiveField | null, branch: string, indent: string): SummaryRow => {
     const children = module.namedChildren();
     const row: SummaryRow = {
       path, type: module.constructor.name, depth, branch, args: keyArgs(module), container: children.length > 0,
@@ -75,7 +97,8 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
       const childPath = path === '' ? name : `${path}.${name}`;
       previous = visit(child, childPath, depth + 1, previous.outputShape, previous.receptiveField, indent + (last ? '└─' : '├─'), indent + (last ? '     ' : '│    '));
     });
-    row.receptiveField = row.container ? previous.receptiveField : spatialLayers(module).reduce(nextField, field);
+    const varies = module instanceof AdaptiveAvgPool2d && module.uniformWindow(shape) === null;
+    row.receptiveField = row.container ? previous.receptiveField : field === null || varies ? null : spatialLayers(module, shape).reduce(nextField, field);
     return row;
   };
   visit(model, '', 0, inputShape, IDENTITY_FIELD, '', '');
@@ -104,8 +127,8 @@ export function formatSummary(s: Summary): string {
     `[${r.outputShape.join(', ')}]`,
     r.container ? `(${count(r.parameters)})` : r.parameters === 0 ? '--' : count(r.parameters),
     r.container ? `(${count(r.macs)})` : r.macs === 0 ? '--' : count(r.macs),
-    `${r.receptiveField.size[0]}x${r.receptiveField.size[1]}`,
-    `${r.receptiveField.jump[0]}x${r.receptiveField.jump[1]}`,
+    r.receptiveField === null ? 'varies' : `${r.receptiveField.size[0]}x${r.receptiveField.size[1]}`,
+    r.receptiveField === null ? 'varies' : `${r.receptiveField.jump[0]}x${r.receptiveField.jump[1]}`,
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => [...row[c]].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] + cell.length - [...cell].length) : cell.padStart(widths[c]))).join('  ').trimEnd();

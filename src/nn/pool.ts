@@ -137,6 +137,18 @@ export class AdaptiveAvgPool2d extends Module {
     return poolOutputShape(inputShape, adaptiveAvgPool2dGeometry(inputShape, this.outputSize));
   }
 
+  /**
+   * The kernel `[h, w]` (which is also the stride) of its windows on an input of `inputShape` where they
+   * tile it evenly (each output size divides the input's, as in global pooling); null where windows differ
+   * in size or overlap, so that no kernel and stride describe them.
+   */
+  uniformWindow(inputShape: readonly number[]): [number, number] | null {
+    const g = adaptiveAvgPool2dGeometry(inputShape, this.outputSize);
+    const step = (size: number, out: number) => (out > 0 && size % out === 0 ? size / out : 0);
+    const kernel: [number, number] = [step(g.h, g.outH), step(g.w, g.outW)];
+    return kernel[0] > 0 && kernel[1] > 0 ? kernel : null;
+  }
+
   toJSON(): object {
     return { type: 'AdaptiveAvgPool2d', outputSize: this.outputSize };
   }

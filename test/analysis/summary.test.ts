@@ -25,8 +25,8 @@ test('one row per module, parents before children, with paths as state-dict pref
   assert.equal(byPath['2.pointwise'].args, '16, 32, k=1');
   assert.equal(byPath['3.0'].args, '32, 32, k=3, p=2, d=2, g=4');
   // receptive fields accumulate through the stack: 3 (jump 2), +2*2 -> 7, 1x1 keeps 7, dilated 3x3: +4*2 -> 15
-  assert.deepEqual(['0', '2.depthwise', '2.pointwise', '3', '3.1'].map((p) => byPath[p].receptiveField.size[0]), [3, 7, 7, 15, 15]);
-  assert.deepEqual(byPath['3'].receptiveField.jump, [2, 2]);
+  assert.deepEqual(['0', '2.depthwise', '2.pointwise', '3', '3.1'].map((p) => byPath[p].receptiveField!.size[0]), [3, 7, 7, 15, 15]);
+  assert.deepEqual(byPath['3'].receptiveField!.jump, [2, 2]);
   assert.equal(s.totals.parameters, parameterCount(model));
   assert.equal(s.totals.flops, 2 * s.totals.macs + s.totals.biasAdditions);
   assert.deepEqual(JSON.parse(JSON.stringify(s)).totals, s.totals);
