@@ -2,7 +2,7 @@
  * Seedable pseudo-random numbers. The stream is PCG-XSH-RR 32 (O'Neill, 2014) on a 64-bit state held
  * as two 32-bit halves, so it is exact and identical in every JavaScript engine; same seed, same numbers.
  */
-import { argError, isInt } from './errors.js';
+import { argError, isInt, show } from './errors.js';
 
 const MUL_HI = 0x5851f42d;
 const MUL_LO = 0x4c957f2d;
@@ -25,7 +25,7 @@ export class Generator {
   /** Restarts the stream from `seed`, a non-negative integer (up to 2^53 - 1). */
   manualSeed(seed: number): this {
     if (!isInt(seed) || seed < 0 || !Number.isSafeInteger(seed)) {
-      throw argError('manualSeed', `seed must be a non-negative safe integer, got ${seed}`);
+      throw argError('manualSeed', `seed must be a non-negative safe integer, got ${show(seed)}`);
     }
     this.hi = 0;
     this.lo = 0;

@@ -5,7 +5,7 @@ import { runBackward, type BackwardOptions } from './autograd/engine.js';
 import type { Node } from './autograd/node.js';
 import { record } from './autograd/record.js';
 import { argError, isInt, show } from './errors.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { defaultGenerator, Generator } from './random.js';
 
 export type Shape = readonly number[];
 
@@ -156,6 +156,7 @@ export class Tensor {
 
   /** A tensor sharing this one's data with another shape of the same number of elements; one size may be -1. */
   reshape(shape: readonly number[]): Tensor {
+    if (!Array.isArray(shape)) throw argError('reshape', `shape must be an array of sizes, got ${show(shape)}`);
     const known = shape.filter((size) => size !== -1);
     if (shape.length - known.length > 1) throw argError('reshape', `only one size may be -1, got ${show(shape)}`);
     let resolved = shape;
@@ -271,25 +272,26 @@ function filled(where: string, shape: readonly number[], value: number): Tensor 
 
 /** Uniform samples in [0, 1), like `torch.rand`. */
 export function rand(shape: readonly number[], generator: Generator = defaultGenerator): Tensor {
-  return sample('rand', shape, () => generator.uniform());
+  return sample('rand', shape, generator, (g) => g.uniform());
 }
 
 /** Standard normal samples, like `torch.randn`. */
 export function randn(shape: readonly number[], generator: Generator = defaultGenerator): Tensor {
-  return sample('randn', shape, () => generator.normal());
+  return sample('randn', shape, generator, (g) => g.normal());
 }
 
 /** Uniform samples in [low, high), like `torch.empty(shape).uniform_(low, high)`. */
 export function uniform(shape: readonly number[], low: number, high: number, generator: Generator = defaultGenerator): Tensor {
   if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
-    throw argError('uniform', `expected finite low <= high, got low=${low}, high=${high}`);
+    throw argError('uniform', `expected finite low <= high, got low=${show(low)}, high=${show(high)}`);
   }
-  return sample('uniform', shape, () => low + (high - low) * generator.uniform());
+  return sample('uniform', shape, generator, (g) => low + (high - low) * g.uniform());
 }
 
-function sample(where: string, shape: readonly number[], draw: () => number): Tensor {
+function sample(where: string, shape: readonly number[], generator: Generator, draw: (generator: Generator) => number): Tensor {
+  if (!(generator instanceof Generator)) throw argError(where, `generator must be a Generator, got ${show(generator)}`);
   const checked = checkShape(where, shape);
   const data = allocate(where, checked);
-  for (let i = 0; i < data.length; i++) data[i] = draw();
+  for (let i = 0; i < data.length; i++) data[i] = draw(generator);
   return new Tensor(data, checked);
 }

@@ -45,6 +45,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  */
 export function compare(options: CompareOptions): { variants: Variant[]; notes: string[] } {
   const where = 'compare';
+  if (typeof options !== 'object' || options === null) throw argError(where, `options must be an object, got ${show(options)}`);
   const cIn = positiveInt(where, 'inChannels', options.inChannels);
   const cOut = positiveInt(where, 'outChannels', options.outChannels);
   const [kH, kW] = pair(where, 'kernelSize', options.kernelSize, 1);

@@ -3,6 +3,7 @@
  * multiply-add, and taps that fall on padding count (the convention of fvcore and ptflops); FLOPs are
  * `2 * MACs + bias additions`, so MACs and FLOPs are never confused.
  */
+import { argError, show } from '../errors.js';
 import type { ConvGeometry } from '../backend/backend.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
@@ -14,6 +15,7 @@ const BYTES_PER_FLOAT = 4;
 
 /** `N * H_out * W_out * C_out * (C_in / groups) * kH * kW`. */
 export function conv2dMacs(g: ConvGeometry): number {
+  if (typeof g !== 'object' || g === null) throw argError('conv2dMacs', `g must be a ConvGeometry (as conv2dGeometry returns), got ${show(g)}`);
   return g.n * g.outH * g.outW * g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
 }
 

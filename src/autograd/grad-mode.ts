@@ -1,4 +1,5 @@
 /** Whether ops record the graph: on by default, off inside `noGrad`, as `torch.no_grad()`. */
+import { argError, show } from '../errors.js';
 
 let enabled = true;
 
@@ -16,6 +17,7 @@ export function isGradEnabled(): boolean {
  * const y = noGrad(() => model.forward(x)); // y.requiresGrad === false
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw argError('noGrad', `fn must be a function, got ${show(fn)}`);
   const previous = enabled;
   enabled = false;
   try {

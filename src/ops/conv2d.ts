@@ -67,6 +67,8 @@ export function resolvePadding(
 
 /** The size of one output dimension: `floor((in + padding - dilation*(kernel-1) - 1) / stride) + 1`. */
 export function outputSize(size: number, padBefore: number, padAfter: number, kernel: number, stride: number, dilation: number): number {
+  const args = [size, padBefore, padAfter, kernel, stride, dilation];
+  if (!args.every((a) => typeof a === 'number')) throw argError('outputSize', `expected six numbers (size, padBefore, padAfter, kernel, stride, dilation), got ${show(args)}`);
   return Math.floor((size + padBefore + padAfter - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
@@ -79,6 +81,9 @@ export function conv2dGeometry(
   inputShape: Shape, weightShape: Shape, biasShape: Shape | null, options: Conv2dOptions = {}, where = 'conv2d',
 ): ConvGeometry {
   checkOptions(where, options, CONV2D_OPTIONS);
+  if (!Array.isArray(inputShape) || !Array.isArray(weightShape)) {
+    throw argError(where, `inputShape and weightShape must be arrays of sizes, got ${show(inputShape)} and ${show(weightShape)}`);
+  }
   if (inputShape.length !== 3 && inputShape.length !== 4) {
     throw argError(where, `expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got input of shape ${show(inputShape)}`);
   }
