@@ -25,6 +25,7 @@ test('setNumThreads past the cores warns once per count, and is honoured', async
     assert.deepEqual(await warningsOf(() => setNumThreads(over)), [], 'a second time says nothing');
     assert.deepEqual(await warningsOf(() => setNumThreads(cores)), [], 'up to the cores is quiet');
     assert.throws(() => setNumThreads(0), /^ConvkitArgumentError: setNumThreads: n must be a positive integer, got 0$/);
+    assert.throws(() => setNumThreads(2 ** 31), new RegExp(`^ConvkitArgumentError: setNumThreads: n must be at most ${Math.max(256, cores)} \\(256, or the host's cores where more\\), got 2147483648$`));
   } finally {
     setNumThreads(saved);
   }

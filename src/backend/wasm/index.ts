@@ -24,6 +24,9 @@ export { chooseStrategy, tuning, type Strategy } from './strategy.js';
 import { simdSupported, wasmInstance, wasmInstanceAsync } from './instance.js';
 import { availableCores, ThreadPool, threadsSupported, threadsUnsupported, warnOnce } from './pool.js';
 
+/** The most threads setNumThreads takes on a host with fewer cores. */
+const MAX_THREADS = 256;
+
 let pool: ThreadPool | null = null;
 let threads = availableCores();
 
@@ -41,13 +44,16 @@ function threadPool(): ThreadPool {
  * browser's worker in a cross-origin isolated page (there, `await ready()` after this waits for the threads
  * to start). Elsewhere ops run on one thread, and asking for more warns once, saying why.
  *
- * More threads than the host's cores are allowed, as PyTorch's `set_num_threads` and onnxruntime's
+ * At most 256 threads (or the host's cores, where more). More threads than the host's cores are allowed, as PyTorch's `set_num_threads` and onnxruntime's
  * `intraOpNumThreads` allow them, with a warning: every op waits for its slowest thread, so threads that
  * share a core can make it many times slower (64 threads on 2 cores: seconds per call).
  */
 export function setNumThreads(n: number): void {
   if (!isInt(n) || n < 1) throw argError('setNumThreads', `n must be a positive integer, got ${show(n)}`);
   const cores = availableCores();
+  // each thread is a worker with its own instance of the kernels: a count from a typo must not start millions
+  const most = Math.max(MAX_THREADS, cores);
+  if (n > most) throw argError('setNumThreads', `n must be at most ${most} (${MAX_THREADS}, or the host's cores where more), got ${show(n)}`);
   const unsupported = n > 1 ? threadsUnsupported() : null;
   if (unsupported !== null) warnOnce(`convkit: setNumThreads(${n}): ops run on one thread here: ${unsupported}`);
   else if (n > cores) warnOnce(`convkit: setNumThreads(${n}) is more than the ${cores} cores this host reports: threads that share a core slow every op (each waits for its slowest thread)`);
