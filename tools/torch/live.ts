@@ -23,12 +23,13 @@ import { parseArgs } from 'node:util';
 import { CONFIGS, withConfig } from '../../test/support/backends.js';
 import { formatFailures, loadCaseFile, runCases, type CaseResult } from '../../test/support/cases.js';
 import { runGradCases, type GradCase } from '../../test/support/grad-cases.js';
+import { loadTrainRuns, replayTrainRun } from '../../test/support/train-runs.js';
 import { runPoolCases, type PoolCase } from '../../test/support/pool-cases.js';
 import { loadActivationCases, runActivationCases } from '../../test/support/activation-cases.js';
-import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
 import { loadOptimFile, runOptimCases } from '../../test/support/optim-cases.js';
 import { loadLinearBnFile, runLinearBnCases } from '../../test/support/linear-bn-cases.js';
+import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -101,22 +102,29 @@ function main(): number {
       load: (path) => { const file = loadActivationCases(path); return { torch: file.torch, run: () => runActivationCases(file) }; },
     },
     {
-      script: 'loss_cases.py',
-      args: ['--count', '300'],
-      output: 'torch-loss.json',
-      load: (path) => { const file = loadLossCases(path); return { torch: file.torch, run: () => runLossCases(file) }; },
-    },
-    {
       script: 'random_idx_cases.py',
       args: ['--count', '300'],
       output: 'random-idx-cases.json',
       load: (path) => { const file = loadIdxCases(path); return { torch: file.torch, run: () => runIdxCases(file) }; },
     },
     {
+      script: 'loss_cases.py',
+      args: ['--count', '300'],
+      output: 'torch-loss.json',
+      load: (path) => { const file = loadLossCases(path); return { torch: file.torch, run: () => runLossCases(file) }; },
+    },
+    {
       script: 'optim_cases.py',
       args: ['--optimizers', '200', '--schedules', '100', '--errors', '50'],
       output: 'random-optim.json',
       load: (path) => { const file = loadOptimFile(path); return { torch: file.torch, run: () => runOptimCases(file) }; },
+    },
+    {
+      // linear / Linear / batchNorm / BatchNorm2d: outputs, gradients, running statistics step by step (test/fixtures/README.md)
+      script: 'linear_bn_cases.py',
+      args: ['--count', '400'],
+      output: 'linear-bn-cases.json',
+      load: (path) => { const file = loadLinearBnFile(path); return { torch: file.torch, run: () => runLinearBnCases(file) }; },
     },
     {
       // pooling: outputs, input gradients, max indices, module reprs, rejected configurations (test/fixtures/README.md, "Pooling")
@@ -126,11 +134,20 @@ function main(): number {
       load: (path) => { const file = loadCaseFile<PoolCase>(path); return { torch: file.torch, run: () => runPoolCases(file) }; },
     },
     {
-      // linear / Linear / batchNorm / BatchNorm2d: outputs, gradients, running statistics step by step (test/fixtures/README.md)
-      script: 'linear_bn_cases.py',
-      args: ['--count', '400'],
-      output: 'linear-bn-cases.json',
-      load: (path) => { const file = loadLinearBnFile(path); return { torch: file.torch, run: () => runLinearBnCases(file) }; },
+      // whole training runs: a small CNN with BatchNorm, pooling and dropout (p=0), 20 steps of SGD/Adam/AdamW (test/support/train-runs.ts)
+      script: 'train_run.py',
+      args: ['--runs', '10'],
+      output: 'train-runs.json',
+      load: (path) => {
+        const file = loadTrainRuns(path);
+        return {
+          torch: file.torch,
+          run: () => file.runs.map((r) => {
+            const problems = replayTrainRun(file, r);
+            return { id: `train run ${r.seed}`, group: 'train-run', kind: r.optimizer, pass: problems.length === 0, message: problems.slice(0, 3).join('; ') };
+          }),
+        };
+      },
     },
   ];
   console.log(`convkit vs PyTorch, seed ${seed} (reproduce: ${reproduce})`);
