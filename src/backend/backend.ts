@@ -223,8 +223,8 @@ export interface Backend {
   matmul(geom: MatmulGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Each channel's mean and biased variance over its `outer * inner` elements (at least one). */
   channelMoments(geom: ChannelGeometry, input: Float32Array, mean: Float64Array, variance: Float64Array): void;
-  /** `output = input * scale[c] + shift[c]`, `c` each element's channel: batch normalisation's transform. */
-  channelAffine(geom: ChannelGeometry, input: Float32Array, scale: Float64Array, shift: Float64Array, output: Float32Array): void;
+  /** `output = (input - centre[c]) * scale[c] + shift[c]`, `c` each element's channel: batch normalisation's transform. */
+  channelAffine(geom: ChannelGeometry, input: Float32Array, centre: Float64Array, scale: Float64Array, shift: Float64Array, output: Float32Array): void;
   /** Per channel, the sum of `gradOutput` and of `gradOutput * (input - mean[c])`: batch normalisation's backward sums. */
   channelGradSums(geom: ChannelGeometry, gradOutput: Float32Array, input: Float32Array, mean: Float64Array, sumGrad: Float64Array, sumGradCentred: Float64Array): void;
   /**

@@ -93,15 +93,11 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
       invstd[c] = 1 / Math.sqrt((var0 as Tensor).data[c] + eps);
     }
   }
-  // y = x * scale + shift, scale = weight * invstd and shift = bias - mean * scale
-  const scale = new Float64Array(channels);
-  const shift = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    scale[c] = (weight === null ? 1 : weight.data[c]) * invstd[c];
-    shift[c] = (bias === null ? 0 : bias.data[c]) - mean[c] * scale[c];
-  }
+  // y = (x - mean) * scale + bias, scale = weight * invstd
+  const scale = Float64Array.from({ length: channels }, (_, c) => (weight === null ? 1 : weight.data[c]) * invstd[c]);
+  const shift = Float64Array.from({ length: channels }, (_, c) => (bias === null ? 0 : bias.data[c]));
   const output = outputArray(input.numel);
-  if (output.length > 0) backend().channelAffine(geom, input.data, scale, shift, output);
+  if (output.length > 0) backend().channelAffine(geom, input.data, mean, scale, shift, output);
   const y = new Tensor(output, input.shape);
   return record('NativeBatchNormBackward0', [input, weight, bias], y, (grad, needs) =>
     batchNormBackward(geom, training, grad, input, weight, mean, invstd, needs));
@@ -138,7 +134,7 @@ function batchNormBackward(
       }
       backend().batchNormInputGrad(geom, grad.data, input.data, mean, gradScale, centredScale, shift, out);
     } else if (out.length > 0) {
-      backend().channelAffine(geom, grad.data, gradScale, new Float64Array(channels), out);
+      backend().channelAffine(geom, grad.data, new Float64Array(channels), gradScale, new Float64Array(channels), out);
     }
     gradInput = new Tensor(out, input.shape);
   }

@@ -98,3 +98,26 @@ test('the graph is torch\'s NativeBatchNormBackward0, and a gradient flows only 
   assert.deepEqual(x.grad?.shape, [2, 3, 4]);
   assert.deepEqual(b.grad?.shape, [3]);
 });
+
+test('the wasm backend\'s kernels (f32x4 over blocks, f64 across) give the reference kernels\' results on long runs and ragged ends', () => {
+  for (const [shape, offset] of [[[8, 16, 14, 14], 0], [[3, 2, 1031], 500], [[5, 3, 7], -3]] as Array<[number[], number]>) {
+    const x = randn(shape);
+    for (let i = 0; i < x.numel; i++) x.data[i] += offset;
+    const r = randn(shape);
+    const results = CONFIGS.slice(0, 2).map((config) => withConfig(config, () => {
+      const input = x.detach().requiresGrad_();
+      const weight = randn([shape[1]]).requiresGrad_();
+      weight.data.set(new Float32Array(shape[1]).fill(1.5));
+      const [rm, rv] = [zeros([shape[1]]), ones([shape[1]])];
+      const y = batchNorm(input, rm, rv, { training: true, weight });
+      sum(mul(y, r)).backward();
+      const evalY = batchNorm(input, rm, rv);
+      return [y, input.grad!, weight.grad!, rm, rv, evalY];
+    }));
+    results[0].forEach((want, i) => {
+      const scale = Math.max(1, ...want.data.map(Math.abs));
+      const worst = Math.max(...results[1][i].data.map((v, j) => Math.abs(v - want.data[j])));
+      assert.ok(worst <= 1e-5 * scale, `[${shape}] + ${offset}, tensor ${i}: off by ${worst} of ${scale}`);
+    });
+  }
+});

@@ -31,14 +31,15 @@ export function channelMoments(g: ChannelGeometry, input: Float32Array, mean: Fl
   }
 }
 
-export function channelAffine(g: ChannelGeometry, input: Float32Array, scale: Float64Array, shift: Float64Array, output: Float32Array): void {
+export function channelAffine(g: ChannelGeometry, input: Float32Array, centre: Float64Array, scale: Float64Array, shift: Float64Array, output: Float32Array): void {
   const { outer, channels, inner } = g;
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
+      const m = centre[c];
       const a = scale[c];
       const b = shift[c];
       const start = (o * channels + c) * inner;
-      for (let i = start, end = start + inner; i < end; i++) output[i] = input[i] * a + b;
+      for (let i = start, end = start + inner; i < end; i++) output[i] = (input[i] - m) * a + b;
     }
   }
 }

@@ -7,12 +7,12 @@ import { argError, isInt, show } from '../../errors.js';
 import type { Backend } from '../backend.js';
 import { binary, reduceSum } from '../reference/elementwise.js';
 import { gather, gatherGrad } from '../reference/gather.js';
-import { batchNormInputGrad, channelAffine, channelGradSums, channelMoments } from '../reference/batch-norm.js';
 import { pad, padGrad } from '../reference/pad.js';
 import { softmax, softmaxGrad } from '../reference/softmax.js';
 import { runActivation, runActivationGrad } from './activation.js';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad } from '../reference/pool.js';
 import { runConv2dChain } from './chain.js';
+import { runBatchNormInputGrad, runChannelAffine, runChannelGradSums, runChannelMoments } from './batch-norm.js';
 import { runMatmul } from './matmul.js';
 import { runConv2dBiasGrad } from './bias-grad.js';
 import { runConv2d } from './conv2d.js';
@@ -103,10 +103,11 @@ export const wasmBackend: Backend = {
   gather,
   gatherGrad,
   matmul: (geom, a, b, out) => runMatmul(wasmInstance(), threadPool(), geom, a, b, out),
-  channelMoments,
-  channelAffine,
-  channelGradSums,
-  batchNormInputGrad,
+  channelMoments: (geom, input, mean, variance) => runChannelMoments(wasmInstance(), geom, input, mean, variance),
+  channelAffine: (geom, input, centre, scale, shift, output) => runChannelAffine(wasmInstance(), geom, input, centre, scale, shift, output),
+  channelGradSums: (geom, gradOutput, input, mean, sumGrad, sumGradCentred) => runChannelGradSums(wasmInstance(), geom, gradOutput, input, mean, sumGrad, sumGradCentred),
+  batchNormInputGrad: (geom, gradOutput, input, mean, gradScale, centredScale, shift, gradInput) =>
+    runBatchNormInputGrad(wasmInstance(), geom, gradOutput, input, mean, gradScale, centredScale, shift, gradInput),
   maxPool2d,
   maxPool2dGrad,
   avgPool2d,

@@ -17,3 +17,4 @@ export {
   winogradWeightGradInputTask, winogradWeightGradOutputTask, winogradWeightGradGemmTask, winogradWeightGradWeightTask,
 } from './winograd-weight-grad';
 export { depthwiseInputGradTask } from './depthwise-input-grad';
+export { channelShiftedSums, channelGradSumsFloats, channelCombineFloats } from './batch-norm';
