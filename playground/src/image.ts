@@ -52,6 +52,7 @@ export function mountImage(section: HTMLElement, worker: Worker): void {
       id: ++pending, image, h: SAMPLE_SIZE, w: SAMPLE_SIZE, kernel: Float32Array.from(inputs, (i) => Number(i.value)), k,
       options: { stride: intOf(stride), dilation: intOf(dilation), padding: p },
     };
+    section.dataset.requested = String(pending);
     worker.postMessage(message);
   };
   worker.addEventListener('message', (event: MessageEvent<ConvReply | { ready: unknown }>) => {

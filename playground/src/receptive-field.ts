@@ -7,6 +7,7 @@ import * as Plot from '@observablehq/plot';
 import { coverageMap, dilatedStack, hdc, receptiveFields } from 'convkit';
 import { el, errorLine, intOf, labelled, live, numberInput } from './ui';
 
+/** Rate stacks for a 3x3 kernel. */
 const PRESETS: Array<[string, number[]]> = [['1, 2, 5 (HDC)', [1, 2, 5]], ['2, 2, 2 (gridding)', [2, 2, 2]], ['1, 2, 3', [1, 2, 3]], ['2, 4, 8', [2, 4, 8]]];
 const MAX_LAYERS = 8;
 
@@ -17,7 +18,10 @@ export function mountReceptiveField(section: HTMLElement): void {
   const presets = el('div', { role: 'group', 'aria-label': 'presets' }, 'Presets: ',
     ...PRESETS.map(([name, rates], i) => {
       const b = el('button', { id: `rf-preset-${i}`, type: 'button', text: name });
-      b.addEventListener('click', () => setRates(rates));
+      b.addEventListener('click', () => {
+        k.value = '3';
+        setRates(rates);
+      });
       return b;
     }));
   section.append(el('div', { class: 'controls' }, labelled('kernel k', k), presets), list, add);
