@@ -185,7 +185,7 @@ function formatLegend(table: Table, specs: readonly ContenderSpec[], cli: Return
       'PyTorch: the same in Python (`zero_grad(set_to_none=True)`, `cross_entropy`, `backward`, `Adam.step`, `loss.item()`), `torch.set_num_threads` and OMP/OpenBLAS threads; ' +
       'tfjs: `optimizer.minimize` of `losses.softmaxCrossEntropy` over the model in tfjs ops (NHWC, batch norm by `moments`), loss read with `dataSync`. Adam lr 1e-3 in all.',
     `Figures: batch / median step time over the timed steps, after ${cli.warmup} untimed (the first from the initial weights); the lowest median over the processes. Ratios: convkit's images/s over PyTorch's at the same threads; speedup: 2T images/s over 1T.`,
-    `Checked: every contender's first-step loss (same weights, same batch) against PyTorch 1T's (else convkit 1T's), relative difference <= ${LOSS_RTOL}; a cell that fails shows LOSS MISMATCH and no figure. ‡: the loss did not fall from the first step to the last.`,
+    `Checked: every contender's first-step loss (same weights, same batch) against PyTorch 1T's (else convkit 1T's), relative difference <= ${LOSS_RTOL}; a cell that fails shows LOSS MISMATCH and no figure. ‡: the loss did not fall from the first step to the last. † nT: the library reported running on n threads, not the column's.`,
   ];
   const worst = specs.flatMap((s) => [...(table.get(contenderId(s))?.values() ?? [])].map((c) => c.lossCheck?.relErr ?? 0));
   if (worst.length > 0) lines.push(`Largest first-step loss difference seen: ${Math.max(...worst).toExponential(2)} relative.`);

@@ -61,7 +61,7 @@ export function checkLosses(table: Table, specs: readonly ContenderSpec[], keys:
 export const imagesPerSecond = (cell: Cell | undefined): number | undefined =>
   cell?.medianMs === undefined || cell.lossCheck?.ok === false ? undefined : (cell.batch * 1000) / cell.medianMs;
 
-function cellText(cell: Cell | undefined, steps: number): string {
+function cellText(cell: Cell | undefined, steps: number, threads: number): string {
   if (cell === undefined) return '-';
   if (cell.error !== undefined) return 'ERROR';
   if (cell.na !== undefined) return 'n/a';
@@ -69,8 +69,9 @@ function cellText(cell: Cell | undefined, steps: number): string {
   if (cell.lossCheck?.ok === false) return `**LOSS MISMATCH** ${cell.firstLoss} vs ${cell.lossCheck.referenceLoss}`;
   const rate = imagesPerSecond(cell)!;
   const few = (cell.stepMs?.length ?? 0) < steps ? ` (${cell.stepMs?.length} step${cell.stepMs?.length === 1 ? '' : 's'})` : '';
-  const mark = cell.lastLoss !== undefined && cell.firstLoss !== undefined && !(cell.lastLoss < cell.firstLoss) ? ' ‡' : '';
-  return `${rate >= 100 ? rate.toFixed(0) : rate.toPrecision(3)}${few}${mark}`;
+  const fell = cell.lastLoss !== undefined && cell.firstLoss !== undefined && !(cell.lastLoss < cell.firstLoss) ? ' ‡' : '';
+  const otherThreads = cell.threads !== undefined && cell.threads !== threads ? ` † ${cell.threads}T` : '';
+  return `${rate >= 100 ? rate.toFixed(0) : rate.toPrecision(3)}${few}${fell}${otherThreads}`;
 }
 
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a / b);
@@ -102,7 +103,7 @@ export function formatTable(table: Table, layout: Layout): string {
   const rows = layout.cells.map(({ model, batch }) => {
     const key = cellKey(model, batch);
     const d = derived(table, key);
-    return [model, String(batch), ...layout.specs.map((s) => cellText(table.get(contenderId(s))?.get(key), layout.steps)),
+    return [model, String(batch), ...layout.specs.map((s) => cellText(table.get(contenderId(s))?.get(key), layout.steps, s.threads)),
       times(d.ratio1T), times(d.ratio2T), times(d.speedup2T), times(d.torchSpeedup2T)];
   });
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
