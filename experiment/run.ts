@@ -4,7 +4,7 @@
  * settings, and writes their parameters, MACs, time and accuracy to experiment/results.json, a table into
  * README.md (between the experiment markers) and a plot to experiment/accuracy.svg.
  *
- *   npm run experiment [-- --epochs 10 --batch-size 64 --lr 0.001 --widths 16,32,64 --threads 2
+ *   npm run experiment [-- --epochs 10 --batch-size 128 --lr 0.003 --widths 16,32,64 --threads 2
  *                           --seed 0 --only standard,separable --data fashion-mnist|digits --fresh]
  *
  * Training is checkpointed after every epoch (weights, optimiser and schedule state, history) under
@@ -62,7 +62,7 @@ function settingsFrom(argv: string[]): { settings: Settings; only: TwinKind[]; f
   const { values } = parseArgs({
     args: argv,
     options: {
-      epochs: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '64' }, lr: { type: 'string', default: '0.002' },
+      epochs: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '128' }, lr: { type: 'string', default: '0.003' },
       widths: { type: 'string', default: '16,32,64' }, threads: { type: 'string', default: String(Math.min(2, os.availableParallelism())) },
       seed: { type: 'string', default: '0' }, only: { type: 'string' }, data: { type: 'string', default: 'fashion-mnist' }, fresh: { type: 'boolean', default: false },
     },
@@ -193,8 +193,9 @@ async function main(): Promise<void> {
   writeFileSync(new URL('results.json', HERE), JSON.stringify(results, null, 2) + '\n');
   console.log('\n' + formatTable(results));
   writeFileSync(new URL('accuracy.svg', HERE), await plotAccuracy(results));
-  if (twins.length === TWIN_KINDS.length && settings.data === 'fashion-mnist') writeReadmeTable(results);
-  console.log('wrote experiment/results.json and experiment/accuracy.svg' + (twins.length === TWIN_KINDS.length ? ' and the README table' : ''));
+  const readme = twins.length === TWIN_KINDS.length && settings.data === 'fashion-mnist';
+  if (readme) writeReadmeTable(results);
+  console.log(`wrote experiment/results.json and experiment/accuracy.svg${readme ? ' and the README table' : ''}`);
 }
 
 await main();
