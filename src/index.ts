@@ -48,6 +48,8 @@ export type { AxisGeometry, SoftmaxGeometry } from './backend/backend.js';
 export type { UnaryActivation } from './backend/backend.js';
 export { moduleFromJSON, type LayerJSON } from './nn/json.js';
 export { loadSafetensors, saveSafetensors, MAX_HEADER_BYTES, type SafetensorsFile, type SafetensorsDtype } from './io/safetensors.js';
+export { exportOnnx, ONNX_DEFAULT_OPSET, ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnx/export.js';
+export { OnnxGraph, type OnnxExportable, type OnnxValue, type OnnxAttributes } from './io/onnx/graph.js';
 export { layerCost, parameterCount, conv2dMacs, effectiveKernelSize, type LayerCost } from './analysis/cost.js';
 export { summary, formatSummary, type Summary, type SummaryRow } from './analysis/summary.js';
 export { compare, formatCompare, type CompareOptions, type Variant } from './analysis/compare.js';
@@ -61,6 +63,11 @@ export {
   type ImageDataset, type ImageDatasetFields, type DatasetSplits,
 } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/loader.js';
+export {
+  trainStep, evaluate, fit, countCorrect,
+  type StepOptimizer, type StepSchedule, type BatchResult, type Progress, type EpochResult, type FitOptions,
+} from './train/trainer.js';
+export { twinJSON, TWIN_KINDS, TWIN_GROUPS, type TwinKind, type TwinOptions } from './train/twins.js';
 export { Optimizer, REQUIRED, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict } from './optim/optimizer.js';
 export { SGD, type SGDOptions, type SGDParamGroup } from './optim/sgd.js';
 export { Adam, type AdamOptions, type AdamParamGroup } from './optim/adam.js';
