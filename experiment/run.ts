@@ -44,11 +44,17 @@ export interface Settings {
   seed: number;
 }
 
+/** An epoch's result with the process's memory after it: flat across epochs, or something leaks. */
+export interface EpochRecord extends EpochResult {
+  /** Resident set size and the bytes of ArrayBuffers (tensors' data, WebAssembly memory), in MB. */
+  memory: { rssMB: number; arrayBuffersMB: number };
+}
+
 export interface TwinResult {
   kind: TwinKind;
   parameters: number;
   macsPerImage: number;
-  epochs: EpochResult[];
+  epochs: EpochRecord[];
 }
 
 export interface Results {
@@ -83,7 +89,7 @@ function settingsFrom(argv: string[]): { settings: Settings; only: TwinKind[]; f
 /** A checkpoint's tensors (model and optimiser state) in one safetensors file, the rest in JSON beside it. */
 interface CheckpointJSON {
   settings: Settings;
-  epochs: EpochResult[];
+  epochs: EpochRecord[];
   optimizer: { state: Record<string, Record<string, unknown>>; param_groups: OptimizerStateDict['param_groups'] };
   schedule: Record<string, unknown>;
 }
@@ -92,7 +98,7 @@ function checkpointPaths(kind: TwinKind): { tensors: URL; json: URL } {
   return { tensors: new URL(`${kind}.safetensors`, CHECKPOINTS), json: new URL(`${kind}.json`, CHECKPOINTS) };
 }
 
-function saveCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>, optimizer: Adam, schedule: OneCycleLR, settings: Settings, epochs: EpochResult[]): void {
+function saveCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>, optimizer: Adam, schedule: OneCycleLR, settings: Settings, epochs: EpochRecord[]): void {
   mkdirSync(CHECKPOINTS, { recursive: true });
   const tensors: Record<string, Tensor> = {};
   for (const [key, t] of Object.entries(model.stateDict())) tensors[`model.${key}`] = t;
@@ -112,7 +118,7 @@ function saveCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>
 }
 
 /** The epochs a checkpoint of the same settings holds (restoring model, optimiser and schedule), or none. */
-function loadCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>, optimizer: Adam, schedule: OneCycleLR, settings: Settings): EpochResult[] {
+function loadCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>, optimizer: Adam, schedule: OneCycleLR, settings: Settings): EpochRecord[] {
   const paths = checkpointPaths(kind);
   if (!existsSync(paths.json) || !existsSync(paths.tensors)) return [];
   const json = JSON.parse(readFileSync(paths.json, 'utf8')) as CheckpointJSON;
@@ -154,23 +160,28 @@ function trainTwin(kind: TwinKind, settings: Settings, splits: ReturnType<typeof
     let lossSum = 0;
     let correct = 0;
     let count = 0;
+    let batches = 0;
     for (const batch of train) {
       const step = trainStep(model, optimizer, batch);
       schedule.step();
       lossSum += step.loss * step.count;
       correct += step.correct;
       count += step.count;
+      if (++batches % 100 === 0) console.log(`${kind} epoch ${epochs.length + 1}: ${batches}/${train.length} batches, ${Math.round(count / ((performance.now() - started) / 1000))} images/s`);
     }
     const seconds = (performance.now() - started) / 1000;
     const tested = evaluate(model, test);
-    const result: EpochResult = {
+    const { rss, arrayBuffers } = process.memoryUsage();
+    const result: EpochRecord = {
       epoch: epochs.length + 1, trainLoss: lossSum / count, trainAccuracy: correct / count,
       testLoss: tested.loss, testAccuracy: tested.accuracy, seconds, imagesPerSecond: count / seconds,
+      memory: { rssMB: Math.round(rss / 2 ** 20), arrayBuffersMB: Math.round(arrayBuffers / 2 ** 20) },
     };
     epochs.push(result);
     saveCheckpoint(kind, model, optimizer, schedule, settings, epochs);
     console.log(`${kind} epoch ${result.epoch}/${settings.epochs}: train loss ${result.trainLoss.toFixed(4)} accuracy ${(100 * result.trainAccuracy).toFixed(2)}%,`
-      + ` test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${seconds.toFixed(1)} s (${Math.round(result.imagesPerSecond)} images/s)`);
+      + ` test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${seconds.toFixed(1)} s (${Math.round(result.imagesPerSecond)} images/s),`
+      + ` rss ${result.memory.rssMB} MB, array buffers ${result.memory.arrayBuffersMB} MB`);
   }
   return { kind, parameters: s.totals.parameters, macsPerImage: s.totals.macs, epochs };
 }
