@@ -9,8 +9,9 @@
  *
  * Training is checkpointed after every epoch (weights, optimiser and schedule state, history) under
  * experiment/checkpoints/ (not committed), so a run that is stopped goes on where it stopped when started
- * again with the same settings, with the same numbers bit for bit; --fresh starts over.
+ * again with the same settings, with the same numbers bit for bit; --fresh starts those settings over.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,7 @@ import type { OptimizerStateDict } from '../src/optim/optimizer.js';
 import { manualSeed, Generator } from '../src/random.js';
 import { Tensor } from '../src/tensor.js';
 import { pixelStatistics } from '../src/cli/train.js';
-import { evaluate, trainStep, type EpochResult } from '../src/train/trainer.js';
+import { fit, type EpochResult } from '../src/train/trainer.js';
 import { twinJSON, TWIN_KINDS, type TwinKind } from '../src/train/twins.js';
 import { plotAccuracy } from './plot.js';
 import { formatTable, writeReadmeTable } from './report.js';
@@ -94,8 +95,10 @@ interface CheckpointJSON {
   schedule: Record<string, unknown>;
 }
 
-function checkpointPaths(kind: TwinKind): { tensors: URL; json: URL } {
-  return { tensors: new URL(`${kind}.safetensors`, CHECKPOINTS), json: new URL(`${kind}.json`, CHECKPOINTS) };
+/** One checkpoint per twin and settings, so that runs of other settings never overwrite it. */
+function checkpointPaths(kind: TwinKind, settings: Settings): { tensors: URL; json: URL } {
+  const name = `${kind}-${createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12)}`;
+  return { tensors: new URL(`${name}.safetensors`, CHECKPOINTS), json: new URL(`${name}.json`, CHECKPOINTS) };
 }
 
 function saveCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>, optimizer: Adam, schedule: OneCycleLR, settings: Settings, epochs: EpochRecord[]): void {
@@ -111,7 +114,7 @@ function saveCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>
       else state[id][key] = value;
     }
   }
-  const paths = checkpointPaths(kind);
+  const paths = checkpointPaths(kind, settings);
   writeFileSync(paths.tensors, saveSafetensors(tensors));
   const json: CheckpointJSON = { settings, epochs, optimizer: { state, param_groups: sd.param_groups }, schedule: schedule.stateDict() as Record<string, unknown> };
   writeFileSync(paths.json, JSON.stringify(json));
@@ -119,7 +122,7 @@ function saveCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>
 
 /** The epochs a checkpoint of the same settings holds (restoring model, optimiser and schedule), or none. */
 function loadCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>, optimizer: Adam, schedule: OneCycleLR, settings: Settings): EpochRecord[] {
-  const paths = checkpointPaths(kind);
+  const paths = checkpointPaths(kind, settings);
   if (!existsSync(paths.json) || !existsSync(paths.tensors)) return [];
   const json = JSON.parse(readFileSync(paths.json, 'utf8')) as CheckpointJSON;
   if (JSON.stringify(json.settings) !== JSON.stringify(settings)) return [];
@@ -139,7 +142,7 @@ function loadCheckpoint(kind: TwinKind, model: ReturnType<typeof moduleFromJSON>
 }
 
 /** Trains one twin for the settings' epochs, resuming from its checkpoint; reports each epoch. */
-function trainTwin(kind: TwinKind, settings: Settings, splits: ReturnType<typeof loadDataset>): TwinResult {
+function trainTwin(kind: TwinKind, settings: Settings, splits: ReturnType<typeof loadDataset>, fresh: boolean): TwinResult {
   manualSeed(settings.seed);
   const json = twinJSON(kind, { widths: settings.widths, classes: splits.train.classes.length });
   const model = moduleFromJSON(json);
@@ -150,50 +153,38 @@ function trainTwin(kind: TwinKind, settings: Settings, splits: ReturnType<typeof
   const optimizer = new Adam(model.parameters(), { lr: settings.lr });
   const schedule = new OneCycleLR(optimizer, { maxLr: settings.lr, totalSteps: settings.epochs * train.length });
   const s = summary(model, [1, 1, splits.train.height, splits.train.width]);
+  if (fresh) for (const path of Object.values(checkpointPaths(kind, settings))) rmSync(path, { force: true });
   const epochs = loadCheckpoint(kind, model, optimizer, schedule, settings);
   // The loader draws one permutation per epoch: draw the finished epochs' again so the next one is the same.
   for (let e = 0; e < epochs.length; e++) for (const _ of train) void _;
   if (epochs.length > 0) console.log(`${kind}: resuming after epoch ${epochs.length} of ${settings.epochs}`);
-  while (epochs.length < settings.epochs) {
-    model.train();
-    const started = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let count = 0;
-    let batches = 0;
-    for (const batch of train) {
-      const step = trainStep(model, optimizer, batch);
-      schedule.step();
-      lossSum += step.loss * step.count;
-      correct += step.correct;
-      count += step.count;
-      if (++batches % 100 === 0) console.log(`${kind} epoch ${epochs.length + 1}: ${batches}/${train.length} batches, ${Math.round(count / ((performance.now() - started) / 1000))} images/s`);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const tested = evaluate(model, test);
-    const { rss, arrayBuffers } = process.memoryUsage();
-    const result: EpochRecord = {
-      epoch: epochs.length + 1, trainLoss: lossSum / count, trainAccuracy: correct / count,
-      testLoss: tested.loss, testAccuracy: tested.accuracy, seconds, imagesPerSecond: count / seconds,
-      memory: { rssMB: Math.round(rss / 2 ** 20), arrayBuffersMB: Math.round(arrayBuffers / 2 ** 20) },
-    };
-    epochs.push(result);
-    saveCheckpoint(kind, model, optimizer, schedule, settings, epochs);
-    console.log(`${kind} epoch ${result.epoch}/${settings.epochs}: train loss ${result.trainLoss.toFixed(4)} accuracy ${(100 * result.trainAccuracy).toFixed(2)}%,`
-      + ` test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${seconds.toFixed(1)} s (${Math.round(result.imagesPerSecond)} images/s),`
-      + ` rss ${result.memory.rssMB} MB, array buffers ${result.memory.arrayBuffersMB} MB`);
-  }
+  fit(model, optimizer, train, test, {
+    epochs: settings.epochs,
+    firstEpoch: epochs.length + 1,
+    schedule: { scheduler: schedule, perBatch: true },
+    onProgress(p) {
+      if (p.batch % 100 === 0) console.log(`${kind} epoch ${p.epoch}: ${p.batch}/${p.batches} batches, ${Math.round(p.imagesPerSecond)} images/s`);
+    },
+    onEpoch(result) {
+      const { rss, arrayBuffers } = process.memoryUsage();
+      const record: EpochRecord = { ...result, memory: { rssMB: Math.round(rss / 2 ** 20), arrayBuffersMB: Math.round(arrayBuffers / 2 ** 20) } };
+      epochs.push(record);
+      saveCheckpoint(kind, model, optimizer, schedule, settings, epochs);
+      console.log(`${kind} epoch ${record.epoch}/${settings.epochs}: train loss ${record.trainLoss.toFixed(4)} accuracy ${(100 * record.trainAccuracy).toFixed(2)}%,`
+        + ` test accuracy ${(100 * record.testAccuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s (${Math.round(record.imagesPerSecond)} images/s),`
+        + ` rss ${record.memory.rssMB} MB, array buffers ${record.memory.arrayBuffersMB} MB`);
+    },
+  });
   return { kind, parameters: s.totals.parameters, macsPerImage: s.totals.macs, epochs };
 }
 
 async function main(): Promise<void> {
   const { settings, only, fresh } = settingsFrom(process.argv.slice(2));
-  if (fresh) rmSync(CHECKPOINTS, { recursive: true, force: true });
   setNumThreads(settings.threads);
   const splits = loadDataset(settings.data === 'digits' ? 'digits' : settings.data === 'fashion-mnist' ? 'fashion-mnist' : { dir: settings.data });
   console.log(`${splits.train.name} (${splits.train.source}): ${settings.epochs} epochs, batch ${settings.batchSize}, Adam with OneCycleLR to ${settings.lr},`
     + ` widths ${settings.widths.join('/')}, seed ${settings.seed}, ${settings.threads} threads`);
-  const twins = only.map((kind) => trainTwin(kind, settings, splits));
+  const twins = only.map((kind) => trainTwin(kind, settings, splits, fresh));
   const cpus = os.cpus();
   const results: Results = {
     settings,

@@ -108,7 +108,10 @@ export interface EpochResult {
 }
 
 export interface FitOptions {
+  /** The epoch to stop after: epochs `firstEpoch` to `epochs` run. */
   epochs: number;
+  /** The epoch to start at (default 1), after resuming from a checkpoint of the epochs before it. */
+  firstEpoch?: number;
   /** Stepped after every batch when `perBatch`, else after every epoch. */
   schedule?: { scheduler: StepSchedule; perBatch: boolean };
   onProgress?(progress: Progress): void;
@@ -117,13 +120,17 @@ export interface FitOptions {
   shouldStop?(): boolean;
 }
 
-/** Trains `model` for `options.epochs` epochs of `train`, testing on `test` after each, and returns every epoch's result. */
+/**
+ * Trains `model` for epochs `firstEpoch` to `epochs` of `train`, testing on `test` after each, and returns
+ * those epochs' results.
+ */
 export function fit(model: Module, optimizer: StepOptimizer, train: DataLoader, test: DataLoader, options: FitOptions): EpochResult[] {
-  const { epochs, schedule, onProgress, onEpoch, shouldStop } = options;
+  const { epochs, firstEpoch = 1, schedule, onProgress, onEpoch, shouldStop } = options;
   if (!isInt(epochs) || epochs < 1) throw argError('fit', `epochs must be a positive integer, got ${show(epochs)}`);
+  if (!isInt(firstEpoch) || firstEpoch < 1) throw argError('fit', `firstEpoch must be a positive integer, got ${show(firstEpoch)}`);
   const batches = train.length;
   const results: EpochResult[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     model.train();
     const started = performance.now();
     let lossSum = 0;
