@@ -49,6 +49,8 @@ export interface Settings {
 export interface EpochRecord extends EpochResult {
   /** Resident set size and the bytes of ArrayBuffers (tensors' data, WebAssembly memory), in MB. */
   memory: { rssMB: number; arrayBuffersMB: number };
+  /** The CPU this epoch ran on: a run resumed in another session may have moved to another host. */
+  cpu: string;
 }
 
 export interface TwinResult {
@@ -167,7 +169,9 @@ function trainTwin(kind: TwinKind, settings: Settings, splits: ReturnType<typeof
     },
     onEpoch(result) {
       const { rss, arrayBuffers } = process.memoryUsage();
-      const record: EpochRecord = { ...result, memory: { rssMB: Math.round(rss / 2 ** 20), arrayBuffersMB: Math.round(arrayBuffers / 2 ** 20) } };
+      const record: EpochRecord = {
+        ...result, memory: { rssMB: Math.round(rss / 2 ** 20), arrayBuffersMB: Math.round(arrayBuffers / 2 ** 20) }, cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+      };
       epochs.push(record);
       saveCheckpoint(kind, model, optimizer, schedule, settings, epochs);
       console.log(`${kind} epoch ${record.epoch}/${settings.epochs}: train loss ${record.trainLoss.toFixed(4)} accuracy ${(100 * record.trainAccuracy).toFixed(2)}%,`
