@@ -48,6 +48,8 @@ export type { AxisGeometry, SoftmaxGeometry } from './backend/backend.js';
 export type { UnaryActivation } from './backend/backend.js';
 export { moduleFromJSON, type LayerJSON } from './nn/json.js';
 export { loadSafetensors, saveSafetensors, MAX_HEADER_BYTES, type SafetensorsFile, type SafetensorsDtype } from './io/safetensors.js';
+export { exportOnnx, ONNX_DEFAULT_OPSET, ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnx/export.js';
+export { OnnxGraph, type OnnxExportable, type OnnxValue, type OnnxAttributes } from './io/onnx/graph.js';
 export { layerCost, parameterCount, conv2dMacs, effectiveKernelSize, type LayerCost } from './analysis/cost.js';
 export { summary, formatSummary, type Summary, type SummaryRow } from './analysis/summary.js';
 export { compare, formatCompare, type CompareOptions, type Variant } from './analysis/compare.js';
