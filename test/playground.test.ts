@@ -19,7 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compare, Conv2d, conv2d, coverageMap, dilatedStack, Generator, hdc, mul, parameterCount, randn, receptiveFields, sum, tensor, zeros, type PaddingMode } from '../src/index.js';
+import {
+  compare, Conv2d, conv2d, coverageMap, dilatedStack, Generator, hdc, moduleFromJSON, mul, parameterCount, randn, receptiveFields, sum, summary, tensor, twinJSON, zeros,
+  type PaddingMode, type TwinKind,
+} from '../src/index.js';
 import { tutorialExamples } from '../src/demo/tutorial.js';
 import { sampleImage, SAMPLE_SIZE } from '../playground/src/sample-image.js';
 
@@ -314,6 +317,59 @@ test('the playground loads cross-origin isolated with no console errors or faile
     }
   });
 
+  await t.test('train: parameters and MACs are summary()\'s; both twins train in their workers, the loss falls over the first 200 steps; stop stops, resume goes on', async () => {
+    await page.waitForSelector('#train[data-loaded]', { timeout: 30_000 });
+    // small widths keep 200 steps short (about 20 s here for both workers at once)
+    await page.selectOption('#train-widths', '4,8,16');
+    await page.fill('#train-batch', '16');
+    const kinds: TwinKind[] = ['standard', 'separable'];
+    for (const kind of kinds) {
+      const { parameters, macs } = summary(moduleFromJSON(twinJSON(kind, { widths: [4, 8, 16] })), [1, 1, 28, 28]).totals;
+      assert.equal(numberIn(await page.textContent(`#train-models tr[data-model="${kind}"] .params`)), parameters, kind);
+      assert.equal(numberIn(await page.textContent(`#train-models tr[data-model="${kind}"] .macs`)), macs, kind);
+    }
+    const steps = () => page.$$eval('#train-models tr[data-model]', (rows) => rows.map((r) => Number(r.dataset.steps)));
+    const allPast = (least: number[]) => page.waitForFunction((least: number[]) => Array.from(document.querySelectorAll<HTMLElement>('#train-models tr[data-model]'))
+      .every((r, i) => Number(r.dataset.steps) >= least[i]), least, { timeout: 120_000 });
+    await page.click('#train-start');
+    await allPast([200, 200]);
+    await page.click('#train-stop');
+    await page.waitForSelector('#train[data-state="stopped"]', { timeout: 30_000 });
+    const stopped = await steps();
+    if (process.env.CONVKIT_PLAYGROUND_TIMES) {
+      console.log('train: steps/s in trainStep (standard, separable; widths 4, 8, 16, batch 16, both workers at once):',
+        await page.$$eval('#train-models td.rate', (cells) => cells.map((c) => c.textContent)));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await steps(), stopped, 'no steps after a stop');
+
+    await page.click('#train details summary');
+    await page.waitForSelector('#train-windows tr[data-from]');
+    for (const kind of kinds) {
+      const losses = await page.$$eval(`#train-windows td.loss[data-model="${kind}"]`, (cells) => cells.map((c) => c.textContent));
+      const mean = (from: number, to: number) => losses.slice(from / 10, to / 10).reduce((a, b) => a + Number(b), 0) / ((to - from) / 10);
+      assert.ok(losses.length >= 20 && losses.slice(0, 20).every((l) => l !== '' && Number.isFinite(Number(l))), `${kind}: ${losses}`);
+      assert.ok(mean(150, 200) < mean(0, 20), `${kind}: loss over steps 151-200 ${mean(150, 200)}, over 1-20 ${mean(0, 20)}`);
+    }
+    // each image's marks agree with its label
+    const marks = await page.$$eval('#train-grid figure', (items) => items.map((f) => ({
+      label: /label (\d)/.exec(f.querySelector('figcaption').textContent)![1],
+      predicted: Array.from(f.querySelectorAll('span[data-model]'), (s: any) => ({ digit: /\d/.exec(s.textContent.slice(3))![0], right: s.dataset.right === 'true' })),
+    })));
+    assert.equal(marks.length, 20);
+    for (const m of marks) {
+      assert.equal(m.predicted.length, 2);
+      for (const p of m.predicted) assert.equal(p.right, p.digit === m.label, JSON.stringify(m));
+    }
+
+    await page.click('#train details summary');
+    await page.click('#train-resume');
+    await allPast(stopped.map((n) => n + 20));
+    await page.click('#train-stop');
+    await page.waitForSelector('#train[data-state="stopped"]', { timeout: 30_000 });
+    assert.deepEqual(problems, []);
+  });
+
   await t.test('a screenshot of every panel is written', async () => {
     // the states README shows
     await setExplorer(page, { h: 7, w: 7, kh: 3, kw: 3, sh: 2, sw: 2, form: 'numbers', ph: 2, pw: 2, mode: 'reflect', dh: 2, dw: 2 });
@@ -330,7 +386,7 @@ test('the playground loads cross-origin isolated with no console errors or faile
     const dir = process.env.CONVKIT_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'convkit-playground-'));
     mkdirSync(dir, { recursive: true });
     try {
-      for (const panel of ['explorer', 'channels', 'receptive-field', 'cost', 'image']) {
+      for (const panel of ['explorer', 'channels', 'receptive-field', 'cost', 'image', 'train']) {
         const file = join(dir, `${panel}.png`);
         await page.locator(`#${panel}`).screenshot({ path: file });
         assert.deepEqual([...readFileSync(file).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${panel}: a PNG`);

@@ -8,6 +8,7 @@ import { mountCost } from './cost';
 import { mountExplorer } from './explorer';
 import { mountImage } from './image';
 import { mountReceptiveField } from './receptive-field';
+import { mountTrain } from './train';
 
 const section = (id: string) => document.getElementById(id)!;
 const runtime = section('runtime');
@@ -28,4 +29,5 @@ mountChannels(section('channels'));
 mountReceptiveField(section('receptive-field'));
 mountCost(section('cost'));
 mountImage(section('image'), worker);
+mountTrain(section('train'));
 document.body.dataset.ready = 'true';
