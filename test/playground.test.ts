@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  compare, Conv2d, conv2d, coverageMap, dilatedStack, Generator, hdc, moduleFromJSON, mul, parameterCount, randn, receptiveFields, sum, summary, tensor, twinJSON, zeros,
+  compare, Conv2d, conv2d, coverageMap, DataLoader, dilatedStack, Generator, hdc, imageDataset, moduleFromJSON, mul, parameterCount, randn, receptiveFields, sum, summary, tensor, twinJSON, zeros,
   type PaddingMode, type TwinKind,
 } from '../src/index.js';
 import { tutorialExamples } from '../src/demo/tutorial.js';
@@ -321,13 +321,29 @@ test('the playground loads cross-origin isolated with no console errors or faile
     await page.waitForSelector('#train[data-loaded]', { timeout: 30_000 });
     // small widths keep 200 steps short (about 20 s here for both workers at once)
     await page.selectOption('#train-widths', '4,8,16');
-    await page.fill('#train-batch', '16');
     const kinds: TwinKind[] = ['standard', 'separable'];
     for (const kind of kinds) {
       const { parameters, macs } = summary(moduleFromJSON(twinJSON(kind, { widths: [4, 8, 16] })), [1, 1, 28, 28]).totals;
       assert.equal(numberIn(await page.textContent(`#train-models tr[data-model="${kind}"] .params`)), parameters, kind);
       assert.equal(numberIn(await page.textContent(`#train-models tr[data-model="${kind}"] .macs`)), macs, kind);
     }
+    // settings convkit refuses end the run with its message
+    await page.fill('#train-batch', '0');
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.getElementById('train-error')!.textContent !== '');
+    assert.equal(await page.getAttribute('#train', 'data-state'), 'idle');
+    const refused = (() => {
+      try {
+        new DataLoader(imageDataset({ name: 'n', source: 's', images: new Uint8Array(784), labels: new Uint8Array(1), height: 28, width: 28, classes: ['0'] }), { batchSize: 0 });
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    assert.notEqual(refused, '');
+    assert.match((await page.textContent('#train-error')) ?? '', /^(standard|depthwise-separable): /);
+    assert.equal((await page.textContent('#train-error'))!.replace(/^[\w-]+: /, ''), refused);
+    await page.fill('#train-batch', '16');
     const steps = () => page.$$eval('#train-models tr[data-model]', (rows) => rows.map((r) => Number(r.dataset.steps)));
     const allPast = (least: number[]) => page.waitForFunction((least: number[]) => Array.from(document.querySelectorAll<HTMLElement>('#train-models tr[data-model]'))
       .every((r, i) => Number(r.dataset.steps) >= least[i]), least, { timeout: 120_000 });

@@ -190,6 +190,8 @@ export function mountTrain(section: HTMLElement): void {
   details.addEventListener('toggle', () => details.open && drawWindows());
 
   const onReply = (run: Run, reply: TrainReply) => {
+    // a reply already queued when its run was ended (Start over, an error)
+    if (!runs.includes(run)) return;
     switch (reply.type) {
       case 'ready':
         section.dataset.threads = String(reply.threads);
@@ -213,7 +215,12 @@ export function mountTrain(section: HTMLElement): void {
         }
         break;
       case 'error':
+        // convkit refused the settings (or failed): the run ends, the settings can be changed and started again
         error.show(`${run.name}: ${reply.message}`);
+        for (const r of runs) r.worker.terminate();
+        runs = [];
+        setState('idle');
+        status.textContent = 'Training stopped: see the error above.';
         break;
     }
     scheduleDraw();
