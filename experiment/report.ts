@@ -24,13 +24,18 @@ function rows(results: Results): string[][] {
   });
 }
 
-const HEADER = ['twin', 'parameters', 'MACs/image', 's/epoch', 'train acc', 'test acc (last)', 'test acc (best)'];
+const HEADER = ['twin', 'parameters', 'MACs/image', 'CPU s/epoch', 'train acc', 'test acc (last)', 'test acc (best)'];
 
 export function formatTable(results: Results): string {
   const body = rows(results);
   const widths = HEADER.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(HEADER), ...body.map(line)].join('\n');
+}
+
+/** The CPUs the epochs ran on (a run resumed in a later session may have moved host). */
+function hosts(results: Results): string {
+  return [...new Set(results.twins.flatMap((t) => t.epochs.map((e) => e.cpu ?? results.host.cpu)))].join(' and ');
 }
 
 /** Replaces the table between README's experiment markers (which must be there). */
@@ -47,7 +52,8 @@ export function writeReadmeTable(results: Results): void {
     '',
     `${results.data.name}, ${results.data.train.toLocaleString('en-US')} training and ${results.data.test.toLocaleString('en-US')} test images; `
       + `${s.epochs} epochs, batch ${s.batchSize}, Adam with OneCycleLR to ${s.lr}, widths ${s.widths.join('/')}, seed ${s.seed}, `
-      + `${s.threads} threads on ${results.host.cpu} (Node ${results.host.node}). Ratios are to the standard twin.`,
+      + `${s.threads} thread(s) on ${hosts(results)} (Node ${results.host.node}). CPU s/epoch is the CPU time of an epoch's training (the test pass aside): `
+      + 'one thread\'s work, which other processes on a shared machine do not inflate as they do wall time. Ratios are to the standard twin.',
   ].join('\n');
   writeFileSync(path, readme.slice(0, start + START.length) + '\n' + table + '\n' + readme.slice(end));
 }
