@@ -3,7 +3,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const here = fileURLToPath(new URL('./', import.meta.url));
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 function run(args, cwd) {
@@ -13,7 +12,7 @@ function run(args, cwd) {
 
 /** Installs what is missing, builds convkit if stale, then the playground; `quiet` keeps Vite's report short. */
 export async function buildPlayground({ quiet = false } = {}) {
-  run([fileURLToPath(new URL('install.mjs', import.meta.url))], here);
+  run([fileURLToPath(new URL('../tools/install-deps.mjs', import.meta.url)), 'playground'], root);
   run([fileURLToPath(new URL('../tools/build-if-stale.mjs', import.meta.url))], root);
   const { build } = await import('vite');
   await build({ configFile: fileURLToPath(new URL('vite.config.js', import.meta.url)), logLevel: quiet ? 'warn' : 'info' });

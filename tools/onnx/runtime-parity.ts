@@ -1,5 +1,5 @@
 /**
- * ONNX export against the runtimes (`npm run test:onnx`, after `node bench/install.mjs` puts
+ * ONNX export against the runtimes (`npm run test:onnx`, after `node tools/install-deps.mjs bench` puts
  * onnxruntime into bench/node_modules): every model of test/support/onnx-models.ts, exported at
  * several opsets, runs in onnxruntime-node (native CPU) and onnxruntime-web (its WebAssembly build, in
  * Node) on random inputs at two batch sizes through one exported file, and must give convkit's
@@ -39,7 +39,7 @@ async function loadOrt(name: string): Promise<Ort> {
   try {
     path = bench.resolve(name);
   } catch {
-    throw new Error(`${name} is not in bench/node_modules: run node bench/install.mjs (npm run test:onnx does)`);
+    throw new Error(`${name} is not in bench/node_modules: run node tools/install-deps.mjs bench (npm run test:onnx does)`);
   }
   const module = await import(pathToFileURL(path).href);
   return (module.default ?? module) as Ort;
