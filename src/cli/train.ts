@@ -285,7 +285,7 @@ function run(values: Record<string, unknown>): Output {
   }
   const data = `${report.data.name} (${report.data.source}): ${report.data.train} training and ${report.data.test} test images`;
   const s = settings;
-  const how = `${s.epochs} epochs, batch ${s.batchSize}, ${s.optimizer} lr ${s.lr}, schedule ${s.schedule}, seed ${s.seed}`;
+  const how = `${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, batch ${s.batchSize}, ${s.optimizer} lr ${s.lr}, schedule ${s.schedule}, seed ${s.seed}`;
   return { text: `${data}; ${how}\n${formatTrainTable([report])}${saved}`, json: report };
 }
 

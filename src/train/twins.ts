@@ -23,7 +23,7 @@ export const TWIN_KINDS: readonly TwinKind[] = ['standard', 'separable', 'groupe
 export const TWIN_GROUPS = 4;
 
 export interface TwinOptions {
-  /** Channels of the stem and the three blocks' outputs: `[w0, w1, w2]`. Default `[32, 64, 128]`. */
+  /** Channels of the stem and the three blocks' outputs: `[w0, w1, w2]`. Default `[16, 32, 64]` (the experiment's). */
   widths?: readonly [number, number, number];
   /** Classes of the head. Default 10. */
   classes?: number;
@@ -50,7 +50,7 @@ function blockConv(kind: TwinKind, inChannels: number, outChannels: number): obj
  */
 export function twinJSON(kind: TwinKind, options: TwinOptions = {}): { type: 'Sequential'; layers: object[] } {
   if (!TWIN_KINDS.includes(kind)) throw argError('twinJSON', `kind must be one of ${TWIN_KINDS.map(show).join(', ')}, got ${show(kind)}`);
-  const [w0, w1, w2] = options.widths ?? [32, 64, 128];
+  const [w0, w1, w2] = options.widths ?? [16, 32, 64];
   const classes = options.classes ?? 10;
   const norm = (channels: number) => [{ type: 'BatchNorm2d', numFeatures: channels }, { type: 'ReLU' }];
   const pool = { type: 'MaxPool2d', kernelSize: 2 };
