@@ -17,6 +17,7 @@ function rows(results: Results): string[][] {
       t.parameters.toLocaleString('en-US') + ratio(t.parameters, standard?.parameters),
       (t.macsPerImage / 1e6).toFixed(2) + 'M' + ratio(t.macsPerImage, standard?.macsPerImage),
       seconds.toFixed(0),
+      t.torchSecondsPerEpoch === null ? 'n/a' : t.torchSecondsPerEpoch.toFixed(0),
       (100 * last.trainAccuracy).toFixed(2) + '%',
       (100 * last.testAccuracy).toFixed(2) + '%',
       (100 * best).toFixed(2) + '%',
@@ -24,7 +25,7 @@ function rows(results: Results): string[][] {
   });
 }
 
-const HEADER = ['twin', 'parameters', 'MACs/image', 'CPU s/epoch', 'train acc', 'test acc (last)', 'test acc (best)'];
+const HEADER = ['twin', 'parameters', 'MACs/image', 'CPU s/epoch', 'PyTorch CPU s/epoch', 'train acc', 'test acc (last)', 'test acc (best)'];
 
 export function formatTable(results: Results): string {
   const body = rows(results);
@@ -53,7 +54,8 @@ export function writeReadmeTable(results: Results): void {
     `${results.data.name}, ${results.data.train.toLocaleString('en-US')} training and ${results.data.test.toLocaleString('en-US')} test images; `
       + `${s.epochs} epochs, batch ${s.batchSize}, Adam with OneCycleLR to ${s.lr}, widths ${s.widths.join('/')}, seed ${s.seed}, `
       + `${s.threads} thread(s) on ${hosts(results)} (Node ${results.host.node}). CPU s/epoch is the CPU time of an epoch's training (the test pass aside): `
-      + 'one thread\'s work, which other processes on a shared machine do not inflate as they do wall time. Ratios are to the standard twin.',
+      + 'one thread\'s work, which other processes on a shared machine do not inflate as they do wall time; PyTorch\'s is the same model, batch '
+      + 'and optimiser on one thread in the same run (experiment/torch_epoch.py: the median CPU time of 20 steps, times the batches of an epoch). Ratios are to the standard twin.',
   ].join('\n');
   writeFileSync(path, readme.slice(0, start + START.length) + '\n' + table + '\n' + readme.slice(end));
 }

@@ -11,9 +11,12 @@
  * experiment/checkpoints/ (not committed), so a run that is stopped goes on where it stopped when started
  * again with the same settings, with the same numbers bit for bit; --fresh starts those settings over.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { summary } from '../src/analysis/summary.js';
 import { setNumThreads } from '../src/backend/wasm/index.js';
@@ -58,6 +61,8 @@ export interface TwinResult {
   parameters: number;
   macsPerImage: number;
   epochs: EpochRecord[];
+  /** PyTorch's CPU seconds for an epoch of the same model and batch size on one thread (experiment/torch_epoch.py), or null without torch. */
+  torchSecondsPerEpoch: number | null;
 }
 
 export interface Results {
@@ -181,7 +186,25 @@ function trainTwin(kind: TwinKind, settings: Settings, splits: ReturnType<typeof
         + ` rss ${record.memory.rssMB} MB, array buffers ${record.memory.arrayBuffersMB} MB`);
     },
   });
-  return { kind, parameters: s.totals.parameters, macsPerImage: s.totals.macs, epochs };
+  return { kind, parameters: s.totals.parameters, macsPerImage: s.totals.macs, epochs, torchSecondsPerEpoch: null };
+}
+
+/** PyTorch's CPU seconds an epoch for each twin (experiment/torch_epoch.py), or null where /usr/bin/python3 has no torch. */
+function torchEpochSeconds(kinds: TwinKind[], settings: Settings, batches: number, classes: number): Record<string, number> | null {
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-experiment-'));
+  try {
+    const request = join(dir, 'request.json');
+    const twins = Object.fromEntries(kinds.map((kind) => [kind, twinJSON(kind, { widths: settings.widths, classes })]));
+    writeFileSync(request, JSON.stringify({ batchSize: settings.batchSize, batches, twins }));
+    const r = spawnSync('/usr/bin/python3', [fileURLToPath(new URL('torch_epoch.py', HERE)), request], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.log(`PyTorch's epoch times left out: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}`);
+      return null;
+    }
+    return JSON.parse(r.stdout) as Record<string, number>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -191,6 +214,9 @@ async function main(): Promise<void> {
   console.log(`${splits.train.name} (${splits.train.source}): ${settings.epochs} epochs, batch ${settings.batchSize}, Adam with OneCycleLR to ${settings.lr},`
     + ` widths ${settings.widths.join('/')}, seed ${settings.seed}, ${settings.threads} threads`);
   const twins = only.map((kind) => trainTwin(kind, settings, splits, fresh));
+  const batches = Math.ceil(splits.train.length / settings.batchSize);
+  const torch = torchEpochSeconds(twins.map((t) => t.kind), settings, batches, splits.train.classes.length);
+  for (const twin of twins) twin.torchSecondsPerEpoch = torch?.[twin.kind] ?? null;
   const cpus = os.cpus();
   const results: Results = {
     settings,
