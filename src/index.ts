@@ -15,6 +15,7 @@ export { conv2dInputGrad, conv2dWeightGrad } from './ops/conv2d-grad.js';
 export { add, sub, mul, div, type Operand } from './ops/arithmetic.js';
 export { sum, mean, type Dims } from './ops/reduce.js';
 export { flatten } from './ops/shape.js';
+export { cat, catShape } from './ops/cat.js';
 export {
   maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, maxPool2dGeometry, avgPool2dGeometry, adaptiveAvgPool2dGeometry, poolOutputSize,
   type MaxPool2dOptions, type AvgPool2dOptions, type AdaptiveSize,
@@ -34,6 +35,7 @@ export { ReLU6, Hardswish } from './nn/activation.js';
 export { Dropout, type DropoutModuleOptions } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
 export { Identity } from './nn/identity.js';
+export { ModuleList } from './nn/module-list.js';
 export { Sequential } from './nn/sequential.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './nn/pool.js';
 export type { PoolGeometry } from './backend/backend.js';
