@@ -11,6 +11,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { exportOnnx, Generator, loadSafetensors, noGrad, type Module, type Tensor } from '../../src/index.js';
 import { aspp, mobilenetV2, resnextBottleneck, type MobileNetV2 } from '../../src/models/index.js';
 import { CONFIGS, withConfig } from '../support/backends.js';
+import { maxError, torchRepr } from '../support/model-cases.js';
 import { checkOnnxModel } from '../support/onnx-checker.js';
 import { ModelProtoSchema } from '../support/onnx_pb.js';
 
@@ -27,17 +28,6 @@ const CASES: readonly Case[] = [
   { name: 'resnext_bottleneck-identity', build: (generator) => resnextBottleneck(128, 32, { groups: 8, baseWidth: 4, generator }) },
   { name: 'aspp', build: (generator) => aspp(32, [2, 4, 6], { outChannels: 16, generator }) },
 ];
-
-/** torch's printed form, less `inplace=True`, which convkit's activations do not take. */
-const torchRepr = (text: string) => text.replace(/\(inplace=True\)/g, '()');
-
-function maxError(actual: Tensor, expected: Tensor): number {
-  let worst = 0;
-  for (let i = 0; i < expected.data.length; i++) {
-    worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]) / Math.max(1, Math.abs(expected.data[i])));
-  }
-  return worst;
-}
 
 const BACKENDS = CONFIGS.filter((c) => c.name === 'reference' || c.name === 'wasm');
 

@@ -30,6 +30,7 @@ import { loadIdxCases, runIdxCases } from '../../test/support/idx-cases.js';
 import { loadOptimFile, runOptimCases } from '../../test/support/optim-cases.js';
 import { loadLinearBnFile, runLinearBnCases } from '../../test/support/linear-bn-cases.js';
 import { loadLossCases, runLossCases } from '../../test/support/loss-cases.js';
+import { loadModelCases, runModelCases } from '../../test/support/model-cases.js';
 
 const PYTHON = process.env.CONVKIT_TORCH_PYTHON ?? '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -132,6 +133,13 @@ function main(): number {
       args: ['--count', '300'],
       output: 'pool-cases.json',
       load: (path) => { const file = loadCaseFile<PoolCase>(path); return { torch: file.torch, run: () => runPoolCases(file) }; },
+    },
+    {
+      // torchvision's MobileNetV2, ResNeXt bottleneck and ASPP of random widths, loaded from torch's safetensors (test/support/model-cases.ts)
+      script: 'models_cases.py',
+      args: ['--count', '12'],
+      output: 'models-cases.json',
+      load: (path) => { const file = loadModelCases(path); return { torch: file.torch, run: () => runModelCases(file) }; },
     },
     {
       // whole training runs: a small CNN with BatchNorm, pooling and dropout (p=0), 20 steps of SGD/Adam/AdamW (test/support/train-runs.ts)
