@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
-import { exportOnnx, Generator, loadSafetensors, noGrad, type Module, type Tensor } from '../../src/index.js';
+import { exportOnnx, Generator, loadSafetensors, noGrad, sum, type Module, type Tensor } from '../../src/index.js';
 import { aspp, mobilenetV2, resnextBottleneck, type MobileNetV2 } from '../../src/models/index.js';
 import { CONFIGS, withConfig } from '../support/backends.js';
 import { maxError, torchRepr } from '../support/model-cases.js';
@@ -96,4 +96,13 @@ test('the builders reject bad arguments with a ConvkitArgumentError naming them'
   assert.throws(() => resnextBottleneck(64, 1, { groups: 32 }), /grouped width/);
   assert.throws(() => resnextBottleneck(64, 16, { downsample: null }).outputShape([1, 128, 8, 8]), /Conv2d|channels/);
   assert.throws(() => JSON.stringify(mobilenetV2({ widthMult: 0.25 })), /has no JSON form/);
+});
+
+test('gradients reach every parameter of each block in training mode (through cat, the broadcast pooling branch and the residual adds)', () => {
+  for (const c of CASES.slice(1)) {
+    const model = c.build(new Generator(4)).train();
+    const { tensors: io } = loadSafetensors(fixture(`${c.name}-io.safetensors`));
+    sum(model.forward(io.input)).backward();
+    for (const [key, p] of model.namedParameters()) assert.ok(p.grad !== null && p.grad.data.some((v) => v !== 0), `${c.name}: ${key}`);
+  }
 });
