@@ -8,6 +8,7 @@ import {
   AdaptiveAvgPool2d, add, AvgPool2d, BatchNorm2d, Conv2d, DepthwiseSeparableConv2d, Dropout, Flatten, Generator, Hardswish, Identity, Linear,
   MaxPool2d, Module, ReLU, ReLU6, Sequential, uniform, type Tensor,
 } from '../../src/index.js';
+import { aspp, mobilenetV2, resnextBottleneck } from '../../src/models/index.js';
 
 /** `body(x) + x`, as MobileNetV2's inverted residual adds its input: a module convkit's exporter does not know, with its own `toOnnx`. */
 export class Residual extends Module implements OnnxExportable {
@@ -100,4 +101,8 @@ export const ONNX_MODEL_CASES: readonly OnnxModelCase[] = [
       new Conv2d(24, 8, 1, { bias: false, generator: g }), trainedBatchNorm(8, g),
     )),
   },
+  // convkit/models: torchvision's architectures, whose blocks declare their own ONNX forms (Add, Concat, Expand)
+  { name: 'mobilenet-v2', inputShape: [2, 3, 32, 32], build: (g) => mobilenetV2({ numClasses: 10, widthMult: 0.25, generator: g }) },
+  { name: 'resnext-bottleneck', inputShape: [2, 32, 8, 8], build: (g) => resnextBottleneck(32, 16, { stride: 2, groups: 8, generator: g }) },
+  { name: 'aspp', inputShape: [2, 16, 9, 9], build: (g) => aspp(16, [1, 2, 3], { outChannels: 8, generator: g }) },
 ];
