@@ -61,7 +61,7 @@ export {
 } from './analysis/receptive-field.js';
 export { readIdx, isGzip, type IdxArray, type IdxData, type IdxType } from './io/idx.js';
 export {
-  imageDataset, datasetFromIdx, FASHION_MNIST_CLASSES, DIGIT_CLASSES,
+  imageDataset, datasetFromIdx, pixelStatistics, FASHION_MNIST_CLASSES, DIGIT_CLASSES,
   type ImageDataset, type ImageDatasetFields, type DatasetSplits,
 } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/loader.js';

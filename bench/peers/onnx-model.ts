@@ -5,7 +5,7 @@
  * are from onnx/onnx.proto.
  */
 import { shapesThrough, weightShape, type ConvLayer, type Shape4, type Workload, type WorkloadData } from '../workloads.js';
-import { ProtoWriter } from './protobuf.js';
+import { ProtoWriter } from '../../src/io/onnx/protobuf.js';
 
 export const INPUT_NAME = 'x';
 export const OUTPUT_NAME = 'y';

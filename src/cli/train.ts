@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { summary } from '../analysis/summary.js';
 import { setNumThreads } from '../backend/wasm/index.js';
-import { imageDataset, type ImageDataset } from '../data/dataset.js';
+import { imageDataset, pixelStatistics, type ImageDataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import { saveSafetensors } from '../io/safetensors.js';
 import { moduleFromJSON } from '../nn/json.js';
@@ -123,19 +123,6 @@ function head(dataset: ImageDataset, limit: number | null): ImageDataset {
   if (limit === null || limit >= dataset.length) return dataset;
   const pixels = dataset.height * dataset.width;
   return imageDataset({ ...dataset, images: dataset.images.subarray(0, limit * pixels), labels: dataset.labels.subarray(0, limit) });
-}
-
-/** Mean and standard deviation of a data set's pixels scaled to [0, 1], for torchvision's `Normalize`. */
-export function pixelStatistics(dataset: ImageDataset): { mean: number; std: number } {
-  let sum = 0;
-  let squares = 0;
-  for (const byte of dataset.images) {
-    sum += byte;
-    squares += byte * byte;
-  }
-  const n = dataset.images.length;
-  const mean = sum / n;
-  return { mean: mean / 255, std: Math.sqrt(Math.max(squares / n - mean * mean, 0)) / 255 };
 }
 
 function makeOptimizer(name: OptimizerName, params: ReturnType<Module['parameters']>, lr: number): Optimizer {

@@ -99,3 +99,16 @@ export function datasetFromIdx(
     ...info, images: images.data as Uint8Array, labels: labels.data as Uint8Array, height: images.shape[1], width: images.shape[2],
   });
 }
+
+/** Mean and standard deviation of a data set's pixels scaled to [0, 1], for torchvision's `Normalize`. */
+export function pixelStatistics(dataset: ImageDataset): { mean: number; std: number } {
+  let sum = 0;
+  let squares = 0;
+  for (const byte of dataset.images) {
+    sum += byte;
+    squares += byte * byte;
+  }
+  const n = dataset.images.length;
+  const mean = sum / n;
+  return { mean: mean / 255, std: Math.sqrt(Math.max(squares / n - mean * mean, 0)) / 255 };
+}

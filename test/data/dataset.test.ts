@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConvkitArgumentError, datasetFromIdx, DIGIT_CLASSES, FASHION_MNIST_CLASSES, imageDataset, type IdxArray } from '../../src/index.js';
+import { ConvkitArgumentError, datasetFromIdx, DIGIT_CLASSES, FASHION_MNIST_CLASSES, imageDataset, pixelStatistics, type IdxArray } from '../../src/index.js';
 
 const refused = (fn: () => unknown, pattern: RegExp) => assert.throws(
   fn, (e: unknown) => e instanceof ConvkitArgumentError && pattern.test(e.message),
@@ -28,4 +28,11 @@ test('datasetFromIdx takes uint8 [N, H, W] images and uint8 [N] labels of the sa
   refused(() => datasetFromIdx(images, { ...labels, type: 'int32', data: new Int32Array(2) }, info), /labels must be uint8 of shape \[N\], got int32/);
   refused(() => datasetFromIdx(images, { ...labels, shape: [6], data: new Uint8Array(6) }, info), /^datasetFromIdx\('f'\): 2 images but 6 labels$/);
   refused(() => datasetFromIdx(images, labels, { ...info, classes: DIGIT_CLASSES.slice(0, 5) }), /label 9 of image 0 is not below the 5 classes/);
+});
+
+test("pixelStatistics gives the mean and standard deviation of the pixels scaled to [0, 1], for Normalize", () => {
+  const half = imageDataset({ name: 'h', source: 't', images: Uint8Array.from([0, 255, 0, 255]), labels: Uint8Array.from([0]), height: 2, width: 2, classes: ['a'] });
+  assert.deepEqual(pixelStatistics(half), { mean: 0.5, std: 0.5 });
+  const flat = imageDataset({ name: 'f', source: 't', images: new Uint8Array(4).fill(51), labels: Uint8Array.from([0]), height: 2, width: 2, classes: ['a'] });
+  assert.deepEqual(pixelStatistics(flat), { mean: 0.2, std: 0 });
 });
