@@ -45,11 +45,12 @@ export interface PadGeometry {
 }
 
 /**
- * What a convolution kernel applies to each output element as it writes it: nothing, or ReLU as
- * `x < 0 ? 0 : x` on the float32 value (NaN and -0 pass through, as in `torch.relu`), so that a layer
- * followed by a ReLU writes its output once.
+ * What a convolution kernel applies to each output element as it writes it: nothing, ReLU as
+ * `x < 0 ? 0 : x`, or ReLU6 as `x > 6 ? 6 : x < 0 ? 0 : x`, on the float32 value (NaN and -0 pass
+ * through, as in `torch.relu` and `hardtanh`), so that a layer followed by its activation writes its
+ * output once.
  */
-export type Activation = 'none' | 'relu';
+export type Activation = 'none' | 'relu' | 'relu6';
 
 /** One convolution of a chain: what `conv2d` takes, the input aside. */
 export interface ConvStep {

@@ -2,12 +2,19 @@
  * ReLU6 and Hardswish and their gradients, as torch 1.13's CPU kernels compute them in float32: each
  * intermediate is rounded to float32 (`Math.fround`) where torch's float arithmetic rounds it.
  */
-import type { UnaryActivation } from '../backend.js';
+import type { Activation, UnaryActivation } from '../backend.js';
 
 /** `x < 0 ? 0 : ...` rather than `Math.max`: NaN and -0 pass through, as torch's clamp leaves them. */
 const FORWARD: Record<UnaryActivation, (x: number) => number> = {
   relu6: (x) => (x < 0 ? 0 : x > 6 ? 6 : x),
   hardswish: (x) => Math.fround(Math.fround(x * Math.min(Math.max(Math.fround(x + 3), 0), 6)) / 6),
+};
+
+/** A convolution's fused activation (see `Activation`) of one float32 value. */
+export const FUSED: Record<Activation, (x: number) => number> = {
+  none: (x) => x,
+  relu: (x) => (x < 0 ? 0 : x),
+  relu6: FORWARD.relu6,
 };
 
 /**

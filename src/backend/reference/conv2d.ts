@@ -3,11 +3,12 @@
  * so it follows the definition term by term and accumulates in float64.
  */
 import type { Activation, ConvGeometry } from '../backend.js';
+import { FUSED } from './activation.js';
 
 export function conv2d(
   g: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation,
 ): void {
-  const relu = activation === 'relu';
+  const activate = FUSED[activation];
   const cInPerGroup = g.cIn / g.groups;
   const cOutPerGroup = g.cOut / g.groups;
   for (let n = 0; n < g.n; n++) {
@@ -32,7 +33,7 @@ export function conv2d(
           }
           // the activation sees the float32 value, as it would after the layer
           const value = Math.fround(sum);
-          output[((n * g.cOut + oc) * g.outH + oy) * g.outW + ox] = relu && value < 0 ? 0 : value;
+          output[((n * g.cOut + oc) * g.outH + oy) * g.outW + ox] = activate(value);
         }
       }
     }

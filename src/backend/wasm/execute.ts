@@ -15,6 +15,9 @@ const TRANSFORMS: Record<TileSize, { input: TaskKernel; output: TaskKernel }> = 
   7: { input: 'winograd7InputTask', output: 'winograd7OutputTask' },
 };
 
+/** The kernels' numbering of the activations (kernels/activation.ts). */
+const ACTIVATION: Record<Activation, number> = { none: 0, relu: 1, relu6: 2 };
+
 /** Bytes of input a feed copies in at a time: the first workers start after microseconds. */
 const FEED_BYTES = 256 * 1024;
 
@@ -34,11 +37,13 @@ function planeFeed(instance: WasmInstance, input: Float32Array, at: number, plan
 
 /**
  * Lays a layer out in the arena from where it stands and runs it. `input` and `output` are arrays to copy
- * in and out, or offsets in WebAssembly memory (between the layers of a chain).
+ * in and out, or offsets in WebAssembly memory (between the layers of a network); `residual`, where not
+ * 0, the offset of an array laid out as the output that is added to it before the activation.
  */
 export function execute(
   instance: WasmInstance, pool: ThreadPool, g: ConvGeometry, { p, transformed }: Prepared,
   input: Float32Array | number, weight: Float32Array, bias: Float32Array | null, output: Float32Array | number, activation: Activation,
+  residual = 0,
 ): void {
   const where = 'conv2d';
   const mPanels = p.fields[Param.M_PANELS] ?? 0;
@@ -84,7 +89,11 @@ export function execute(
 
   const block = new Int32Array(Param.COUNT);
   writeGeometry(block, g);
-  block[Param.RELU] = activation === 'relu' ? 1 : 0;
+  // the GEMM kernels add a residual as they write; the others leave it to a pass of their output
+  const fusesResidual = p.kernel === 'gemmDirectTask' || p.kernel === 'gemmIm2colTask';
+  const separate = residual !== 0 && !fusesResidual;
+  block[Param.ACTIVATION] = separate ? 0 : ACTIVATION[activation];
+  block[Param.RESIDUAL] = separate ? 0 : residual;
   block[Param.INPUT] = inputAt;
   block[Param.WEIGHT] = packedAt;
   block[Param.BIAS] = packedBiasAt;
@@ -106,5 +115,6 @@ export function execute(
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn * phases(p.winograd.tile), parallel);
   pool.run(p.kernel, params, p.tasks, parallel, padKernel === null ? feed : null);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].output, params, g.n * g.cOut, parallel);
+  if (separate) instance.exports.residualFloats(outputAt, residual, ACTIVATION[activation], g.n * g.cOut * g.outH * g.outW);
   if (typeof output !== 'number') instance.readInto(outputAt, output);
 }

@@ -29,6 +29,7 @@ export interface KernelExports {
   reluGradFloats(y: number, grad: number, dst: number, n: number): void;
   activationFloats(kind: number, src: number, dst: number, n: number): void;
   activationGradFloats(kind: number, x: number, grad: number, dst: number, n: number): void;
+  residualFloats(dst: number, residual: number, kind: number, n: number): void;
   channelShiftedSums(x: number, shift: number, sums: number, outer: number, channels: number, inner: number): void;
   channelGradSumsFloats(dy: number, x: number, mean: number, sums: number, outer: number, channels: number, inner: number): void;
   channelCombineFloats(x: number, centre: number, scale: number, shift: number, p: number, pScale: number, dst: number, outer: number, channels: number, inner: number): void;

@@ -38,7 +38,7 @@ export function reluGradFloats(y: usize, grad: usize, dst: usize, n: i32): void 
 const HARDSWISH = 1;
 
 // @ts-ignore: decorator
-@inline function relu6x4(v: v128): v128 {
+@inline export function relu6x4(v: v128): v128 {
   const six = f32x4.splat(6);
   return v128.bitselect(six, relu4(v), f32x4.gt(v, six));
 }
@@ -94,5 +94,35 @@ export function activationGradFloats(kind: i32, x: usize, grad: usize, dst: usiz
   for (; i < n; i++) {
     const at = <usize>i << 2;
     store<f32>(dst + at, f32x4.extract_lane(activationGrad4(kind, f32x4.splat(load<f32>(x + at)), f32x4.splat(load<f32>(grad + at))), 0));
+  }
+}
+
+// What a convolution applies to each output as it writes it (kernels/params.ts ACTIVATION; the
+// numbering of src/backend/wasm/execute.ts): nothing, ReLU or ReLU6, with NaN and -0 passing through.
+export const ACT_RELU: i32 = 1;
+export const ACT_RELU6: i32 = 2;
+
+// @ts-ignore: decorator
+@inline export function act4(kind: i32, v: v128): v128 {
+  return kind == ACT_RELU ? relu4(v) : kind == ACT_RELU6 ? relu6x4(v) : v;
+}
+
+// act4 of one float, through lane 0 of the same vector code.
+// @ts-ignore: decorator
+@inline export function act1(kind: i32, v: f32): f32 {
+  return kind == 0 ? v : f32x4.extract_lane(act4(kind, f32x4.splat(v)), 0);
+}
+
+// dst[i] = act(dst[i] + residual[i]) over n floats: the epilogue of a kernel that cannot add the
+// residual as it writes (depthwise, Winograd).
+export function residualFloats(dst: usize, residual: usize, kind: i32, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dst + at, act4(kind, f32x4.add(v128.load(dst + at), v128.load(residual + at))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dst + at, act1(kind, load<f32>(dst + at) + load<f32>(residual + at)));
   }
 }

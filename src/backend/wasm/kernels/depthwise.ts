@@ -7,7 +7,7 @@
 // images), at stride 2 with each row's even columns first, then its odd ones.
 
 import * as P from './params';
-import { relu1, relu4 } from './activation';
+import { act1, act4 } from './activation';
 import { padPlane, padPlaneSplit, zeroFloats } from './plane';
 
 // acc + the three taps of one kernel row for output columns x..x+3: input columns x + 0, 1, 2 at
@@ -37,7 +37,7 @@ import { padPlane, padPlaneSplit, zeroFloats } from './plane';
 // One output row of a 3x3 kernel, four columns at a time (the plane has room for the last, partial
 // vector's reads). `r0` is the (padded) input row of the kernel's top row.
 // @ts-ignore: decorator
-@inline function rowOf3x3(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, stride: i32, half: i32, relu: bool): void {
+@inline function rowOf3x3(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, stride: i32, half: i32, act: i32): void {
   const w00 = v128.load32_splat(weights, 0), w01 = v128.load32_splat(weights, 4), w02 = v128.load32_splat(weights, 8);
   const w10 = v128.load32_splat(weights, 12), w11 = v128.load32_splat(weights, 16), w12 = v128.load32_splat(weights, 20);
   const w20 = v128.load32_splat(weights, 24), w21 = v128.load32_splat(weights, 28), w22 = v128.load32_splat(weights, 32);
@@ -46,7 +46,7 @@ import { padPlane, padPlaneSplit, zeroFloats } from './plane';
     let acc = row3(b, r0, ox, stride, half, w00, w01, w02);
     acc = row3(acc, r0 + rowBytes, ox, stride, half, w10, w11, w12);
     acc = row3(acc, r0 + 2 * rowBytes, ox, stride, half, w20, w21, w22);
-    storeLanes(dst + (<usize>ox << 2), relu ? relu4(acc) : acc, min(4, outW - ox));
+    storeLanes(dst + (<usize>ox << 2), act4(act, acc), min(4, outW - ox));
   }
 }
 
@@ -87,7 +87,7 @@ import { padPlane, padPlaneSplit, zeroFloats } from './plane';
 // One output row of a 3x3 convolution at stride 1 or 2 padded by 1 on every side (MobileNet's), from the
 // unpadded input rows r0, r1, r2 (a row of zeros where they are past the plane's edge): no padded copy.
 // @ts-ignore: decorator
-@inline function rowOf3x3Padded1(r0: usize, r1: usize, r2: usize, weights: usize, bias: f32, dst: usize, outW: i32, w: i32, stride: i32, relu: bool): void {
+@inline function rowOf3x3Padded1(r0: usize, r1: usize, r2: usize, weights: usize, bias: f32, dst: usize, outW: i32, w: i32, stride: i32, act: i32): void {
   const w00 = v128.load32_splat(weights, 0), w01 = v128.load32_splat(weights, 4), w02 = v128.load32_splat(weights, 8);
   const w10 = v128.load32_splat(weights, 12), w11 = v128.load32_splat(weights, 16), w12 = v128.load32_splat(weights, 20);
   const w20 = v128.load32_splat(weights, 24), w21 = v128.load32_splat(weights, 28), w22 = v128.load32_splat(weights, 32);
@@ -98,13 +98,13 @@ import { padPlane, padPlaneSplit, zeroFloats } from './plane';
   let acc = rowPadded1(b, r0, 0, stride, true, last, validA, validB, w00, w01, w02);
   acc = rowPadded1(acc, r1, 0, stride, true, last, validA, validB, w10, w11, w12);
   acc = rowPadded1(acc, r2, 0, stride, true, last, validA, validB, w20, w21, w22);
-  storeLanes(dst, relu ? relu4(acc) : acc, min(4, outW));
+  storeLanes(dst, act4(act, acc), min(4, outW));
   let x = 4;
   for (; x + 4 < outW; x += 4) {
     acc = rowPadded1(b, r0, x, stride, false, false, validA, validB, w00, w01, w02);
     acc = rowPadded1(acc, r1, x, stride, false, false, validA, validB, w10, w11, w12);
     acc = rowPadded1(acc, r2, x, stride, false, false, validA, validB, w20, w21, w22);
-    v128.store(dst + (<usize>x << 2), relu ? relu4(acc) : acc);
+    v128.store(dst + (<usize>x << 2), act4(act, acc));
   }
   if (x >= outW) return;
   validA = lanesBefore(w - stride * x);
@@ -112,7 +112,7 @@ import { padPlane, padPlaneSplit, zeroFloats } from './plane';
   acc = rowPadded1(b, r0, x, stride, false, true, validA, validB, w00, w01, w02);
   acc = rowPadded1(acc, r1, x, stride, false, true, validA, validB, w10, w11, w12);
   acc = rowPadded1(acc, r2, x, stride, false, true, validA, validB, w20, w21, w22);
-  storeLanes(dst + (<usize>x << 2), relu ? relu4(acc) : acc, outW - x);
+  storeLanes(dst + (<usize>x << 2), act4(act, acc), outW - x);
 }
 
 // One output value, tap by tap, reading zero outside the h x w plane.
@@ -140,7 +140,7 @@ function tap(input: usize, h: i32, w: i32, weights: usize, bias: f32, iy0: i32, 
 }
 
 // The same, tap by tap, for any kernel, stride and dilation.
-function rowGeneric(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, kH: i32, kW: i32, sW: i32, dH: i32, dW: i32, relu: bool): i32 {
+function rowGeneric(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: usize, outW: i32, kH: i32, kW: i32, sW: i32, dH: i32, dW: i32, act: i32): i32 {
   let ox = 0;
   for (; ox + 4 <= outW; ox += 4) {
     let acc = f32x4.splat(bias);
@@ -151,7 +151,7 @@ function rowGeneric(r0: usize, rowBytes: usize, weights: usize, bias: f32, dst: 
         acc = f32x4.add(acc, f32x4.mul(wv, gather(row + (<usize>(kx * dW) << 2), ox, sW)));
       }
     }
-    v128.store(dst + (<usize>ox << 2), relu ? relu4(acc) : acc);
+    v128.store(dst + (<usize>ox << 2), act4(act, acc));
   }
   return ox;
 }
@@ -187,7 +187,7 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
   const multiplier = cOut / cIn;
   const taps = kH * kW;
   const biasAt = <usize>P.param(params, P.BIAS);
-  const relu = P.param(params, P.RELU) != 0;
+  const act = P.param(params, P.ACTIVATION);
   for (let m = 0; m < multiplier; m++) {
     const oc = c * multiplier + m;
     const weights = <usize>P.param(params, P.WEIGHT) + (<usize>(oc * taps) << 2);
@@ -200,23 +200,23 @@ export function depthwiseTask(params: usize, task: i32, worker: i32): void {
         const r0 = y < 0 ? plane : src + (<usize>(y * w) << 2);
         const r1 = src + (<usize>((y + 1) * w) << 2);
         const r2 = y + 2 >= h ? plane : src + (<usize>((y + 2) * w) << 2);
-        if (sW == 1) rowOf3x3Padded1(r0, r1, r2, weights, bias, dst, outW, w, 1, relu);
-        else rowOf3x3Padded1(r0, r1, r2, weights, bias, dst, outW, w, 2, relu);
+        if (sW == 1) rowOf3x3Padded1(r0, r1, r2, weights, bias, dst, outW, w, 1, act);
+        else rowOf3x3Padded1(r0, r1, r2, weights, bias, dst, outW, w, 2, act);
         continue;
       }
       const r0 = plane + <usize>(oy * sH) * rowBytes;
       if (fast && sW == 1) {
-        rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 1, 0, relu);
+        rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 1, 0, act);
         continue;
       }
       if (fast) {
-        rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 2, wp / 2, relu);
+        rowOf3x3(r0, rowBytes, weights, bias, dst, outW, 2, wp / 2, act);
         continue;
       }
-      let ox = rowGeneric(r0, rowBytes, weights, bias, dst, outW, kH, kW, sW, dH, dW, relu);
+      let ox = rowGeneric(r0, rowBytes, weights, bias, dst, outW, kH, kW, sW, dH, dW, act);
       for (; ox < outW; ox++) {
         const v = tap(plane, hp, wp, weights, bias, oy * sH, ox * sW, kH, kW, dH, dW);
-        store<f32>(dst + (<usize>ox << 2), relu ? relu1(v) : v);
+        store<f32>(dst + (<usize>ox << 2), act1(act, v));
       }
     }
   }

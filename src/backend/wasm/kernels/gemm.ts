@@ -8,7 +8,7 @@
 
 import * as P from './params';
 import { im2colBlock } from './im2col';
-import { relu4 } from './activation';
+import { act1, act4 } from './activation';
 import { copyFloats } from './plane';
 
 const MR: i32 = 4;
@@ -16,10 +16,11 @@ const NR: i32 = 8;
 
 // A 4x8 tile of C over kc steps, 8 f32x4 accumulators: 8 + 2 loads of B + 1 splat of A fit the 15
 // vector registers V8 gives WebAssembly; not `wide`, a 4x4 tile (for the last columns of a row: half
-// the work of a 4x8 one that recomputes four). `first` starts from the bias, else from C; `relu` (on the
-// last block of K) applies ReLU as the tile is stored. `wide` is a constant wherever this is inlined.
+// the work of a 4x8 one that recomputes four). `first` starts from the bias, else from C; on the last
+// block of K, the residual at `res` (laid out as C; 0: none) is added and activation `act` applied as
+// the tile is stored. `wide` is a constant wherever this is inlined.
 // @ts-ignore: decorator
-@inline function micro(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, relu: bool, wide: bool): void {
+@inline function micro(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, act: i32, res: usize, wide: bool): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (first) {
     c00 = v128.load32_splat(bias, 0); c01 = c00;
@@ -52,9 +53,17 @@ const NR: i32 = 8;
     if (wide) c31 = f32x4.add(c31, f32x4.mul(av, b1));
     a += 16;
   }
-  if (relu) {
-    c00 = relu4(c00); c01 = relu4(c01); c10 = relu4(c10); c11 = relu4(c11);
-    c20 = relu4(c20); c21 = relu4(c21); c30 = relu4(c30); c31 = relu4(c31);
+  if (res != 0) {
+    c00 = f32x4.add(c00, v128.load(res, 0)); c10 = f32x4.add(c10, v128.load(res + cStride, 0));
+    c20 = f32x4.add(c20, v128.load(res + 2 * cStride, 0)); c30 = f32x4.add(c30, v128.load(res + 3 * cStride, 0));
+    if (wide) {
+      c01 = f32x4.add(c01, v128.load(res, 16)); c11 = f32x4.add(c11, v128.load(res + cStride, 16));
+      c21 = f32x4.add(c21, v128.load(res + 2 * cStride, 16)); c31 = f32x4.add(c31, v128.load(res + 3 * cStride, 16));
+    }
+  }
+  if (act != 0) {
+    c00 = act4(act, c00); c01 = act4(act, c01); c10 = act4(act, c10); c11 = act4(act, c11);
+    c20 = act4(act, c20); c21 = act4(act, c21); c30 = act4(act, c30); c31 = act4(act, c31);
   }
   v128.store(c, c00, 0); v128.store(c + cStride, c10, 0); v128.store(c + 2 * cStride, c20, 0); v128.store(c + 3 * cStride, c30, 0);
   if (wide) {
@@ -62,13 +71,32 @@ const NR: i32 = 8;
   }
 }
 
-// A tile that overhangs C (fewer than 4 rows or 8 columns left) runs on a 4x8 scratch copy.
-function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, relu: bool, rows: i32, cols: i32, scratch: usize): void {
+// The address of column j of a row at p, or 0 (no residual) where p is.
+// @ts-ignore: decorator
+@inline function shifted(p: usize, j: i32): usize {
+  return p == 0 ? 0 : p + (<usize>j << 2);
+}
+
+// A tile that overhangs C (fewer than 4 rows or 8 columns left) runs on a 4x8 scratch copy; the
+// residual and activation are applied as it is copied out.
+function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride: usize, first: bool, bias: usize, act: i32, res: usize, rows: i32, cols: i32, scratch: usize): void {
   if (!first) {
     for (let r = 0; r < rows; r++) copyFloats(scratch + <usize>(r * NR * 4), c + <usize>r * cStride, cols);
   }
-  micro(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias, relu, true);
-  for (let r = 0; r < rows; r++) copyFloats(c + <usize>r * cStride, scratch + <usize>(r * NR * 4), cols);
+  micro(kc, a, b, offsets, scratch, <usize>(NR * 4), first, bias, 0, 0, true);
+  for (let r = 0; r < rows; r++) {
+    const from = scratch + <usize>(r * NR * 4);
+    const to = c + <usize>r * cStride;
+    if (act == 0 && res == 0) {
+      copyFloats(to, from, cols);
+      continue;
+    }
+    for (let j = 0; j < cols; j++) {
+      const at = <usize>j << 2;
+      const v = load<f32>(from + at);
+      store<f32>(to + at, act1(act, res == 0 ? v : v + load<f32>(res + <usize>r * cStride + at)));
+    }
+  }
 }
 
 // C's columns [0, cols) of `rows` rows of output positions (B's and C's rows `bRow` and `cRow` bytes
@@ -77,12 +105,14 @@ function edgeTile(kc: i32, a: usize, b: usize, offsets: usize, c: usize, cStride
 // (column j is 4 bytes further), `c` C's column 0 of its first row. A
 // panel of weights is used for all the rows before the next, so that it stays in L1. With `overlap`
 // (allowed when this call covers the whole of K, so that a column computed twice gets the same value
-// twice) a ragged row end is done as the row's last 8 or 4 columns. With `relu`, the last block of K
-// applies ReLU as it stores C.
-export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool, relu: bool): void {
+// twice) a ragged row end is done as the row's last 8 or 4 columns. The last block of K adds the
+// residual (`res`: its address where C's is `c`; 0: none) and applies activation `act` as it stores C.
+export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize, overlap: bool, act: i32, res: usize): void {
   const mPanels = (m + MR - 1) / MR;
   const first = k0 == 0;
-  const activate = relu && k0 + kc == K;
+  const last = k0 + kc == K;
+  const activate = last ? act : 0;
+  const residual = last ? res : 0;
   for (let mp = 0; mp < mPanels; mp++) {
     const a = weights + (<usize>(mp * K + k0) << 4);
     const bias = biases + (<usize>mp << 4);
@@ -90,24 +120,25 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
     for (let r = 0; r < rows; r++) {
       const br = b + <usize>r * bRow;
       const cp = c + <usize>(mp * MR) * cStride + <usize>r * cRow;
+      const rp = residual == 0 ? 0 : residual + (cp - c);
       let j = 0;
       if (channels == MR) {
-        for (; j + NR <= cols; j += NR) micro(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate, true);
+        for (; j + NR <= cols; j += NR) micro(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate, shifted(rp, j), true);
         // the last 1-7 columns: with `overlap`, the row's last 8 (more than 4 left) or last 4 columns;
         // exactly 4 on the 4x4 tile; else the scratch tile (a 4x4 tile and a scratch tile for 5-7
         // columns ran 1.4x slower on 5 and 7 wide rows than the scratch tile alone)
         const left = cols - j;
         if (overlap && left > 4 && cols >= NR) {
-          micro(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias, activate, true);
+          micro(kc, a, br + (<usize>(cols - NR) << 2), offsets, cp + (<usize>(cols - NR) << 2), cStride, first, bias, activate, shifted(rp, cols - NR), true);
           j = cols;
         } else if (left == 4 || (overlap && left > 0 && left < 4 && cols >= 4)) {
           const at = cols - 4;
-          micro(kc, a, br + (<usize>at << 2), offsets, cp + (<usize>at << 2), cStride, first, bias, activate, false);
+          micro(kc, a, br + (<usize>at << 2), offsets, cp + (<usize>at << 2), cStride, first, bias, activate, shifted(rp, at), false);
           j = cols;
         }
       }
       for (; j < cols; j += NR) {
-        edgeTile(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate, channels, min(NR, cols - j), scratch);
+        edgeTile(kc, a, br + (<usize>j << 2), offsets, cp + (<usize>j << 2), cStride, first, bias, activate, shifted(rp, j), channels, min(NR, cols - j), scratch);
       }
     }
   }
@@ -146,13 +177,20 @@ export function panels(weights: usize, biases: usize, m: i32, K: i32, k0: i32, k
   return min(((P.param(params, P.M_PANELS) + blocks - 1) / blocks) * MR, m - firstPanel(params, mb) * MR);
 }
 
+// The residual's address where the output's is `c` (0: no residual).
+// @ts-ignore: decorator
+@inline function residualOf(params: usize, c: usize): usize {
+  const res = <usize>P.param(params, P.RESIDUAL);
+  return res == 0 ? 0 : c - <usize>P.param(params, P.OUTPUT) + res;
+}
+
 // Runs `panels` for output-channel block mb of group g (C's first row of the group at `c`).
 // @ts-ignore: decorator
 @inline function blockPanels(params: usize, g: i32, mb: i32, k0: i32, kc: i32, b: usize, offsets: usize, c: usize, cStride: usize, rows: i32, bRow: usize, cRow: usize, cols: i32, scratch: usize): void {
   const K = P.param(params, P.K);
   const mp0 = firstPanel(params, mb);
   panels(groupWeights(params, g) + (<usize>(mp0 * K) << 4), groupBias(params, g) + (<usize>mp0 << 4), blockRows(params, mb), K, k0, kc,
-    b, offsets, c + <usize>(mp0 * MR) * cStride, cStride, rows, bRow, cRow, cols, scratch, kc == K, P.param(params, P.RELU) != 0);
+    b, offsets, c + <usize>(mp0 * MR) * cStride, cStride, rows, bRow, cRow, cols, scratch, kc == K, P.param(params, P.ACTIVATION), residualOf(params, c + <usize>(mp0 * MR) * cStride));
 }
 
 // A GEMM task's number, (image, group, tile, block of output channels) in row-major order, taken apart.

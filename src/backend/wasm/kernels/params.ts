@@ -59,7 +59,7 @@ export const M_BLOCKS: i32 = 40; // GEMM tasks per (image, group, tile): each ta
 // the (m + 2)^2 rows a transform writes or reads at once fall into different L1 sets.
 export const V_XY: i32 = 44;
 export const M_XY: i32 = 45;
-export const RELU: i32 = 46; // 1: ReLU on every output as it is written (x < 0 ? 0 : x)
+export const ACTIVATION: i32 = 46; // applied to every output as it is written: 0 none, 1 ReLU, 2 ReLU6 (kernels/activation.ts)
 // Winograd's input rows per channel: 1, or 4 for a 3x3 stride-2 convolution, whose SPLIT = 2 sub-images
 // are the phases of four stride-1 convolutions summed over (channel, phase) by the GEMM.
 export const PHASES: i32 = 47;
@@ -69,6 +69,8 @@ export const GRAD_OUTPUT: i32 = 48;
 export const SLICES: i32 = 49;
 export const PARTIALS: i32 = 50;
 export const SUM_CHUNK: i32 = 51;
+// The GEMM kernels: an array laid out as OUTPUT, added to every output before the activation (0: none).
+export const RESIDUAL: i32 = 52;
 
 // @ts-ignore: decorator
 @inline export function param(params: usize, index: i32): i32 {

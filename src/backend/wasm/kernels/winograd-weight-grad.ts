@@ -232,7 +232,7 @@ export function winogradWeightGradGemmTask(params: usize, task: i32, worker: i32
   for (let k0 = t0; k0 < t1; k0 += KC) {
     const kc = min(KC, t1 - k0);
     panels(a, <usize>P.param(params, P.ZERO), rows, tiles, k0 - t0, kc, b, <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2), c, cRow, 1, 0, 0, cInG,
-      scratch, kc == t1 - t0, false);
+      scratch, kc == t1 - t0, 0, 0);
   }
 }
 

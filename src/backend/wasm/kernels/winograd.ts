@@ -9,7 +9,7 @@
 
 import * as P from './params';
 import { panels } from './gemm';
-import { relu4 } from './activation';
+import { act4 } from './activation';
 
 // @ts-ignore: decorator
 @inline function fma(acc: v128, a: v128, b: v128): v128 {
@@ -79,7 +79,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
     const kc = min(KC, K - k0);
     const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
     // no ReLU here: the output transform applies it after adding the bias
-    panels(weights, <usize>P.param(params, P.ZERO), m, K, k0, kc, b, offsets, c, rowBytes, 1, 0, 0, cols, scratch, kc == K, false);
+    panels(weights, <usize>P.param(params, P.ZERO), m, K, k0, kc, b, offsets, c, rowBytes, 1, 0, 0, cols, scratch, kc == K, 0, 0);
   }
 }
 
@@ -269,7 +269,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
   const xyBytes = <usize>P.param(params, P.M_XY) << 2;
   const biasAt = <usize>P.param(params, P.BIAS);
   const bias = f32x4.splat(biasAt == 0 ? <f32>0 : load<f32>(biasAt + (<usize>co << 2)));
-  const relu = P.param(params, P.RELU) != 0;
+  const act = P.param(params, P.ACTIVATION);
   const zero = f32x4.splat(0);
   const out = <usize>P.param(params, P.OUTPUT) + (<usize>((n * cOut + co) * outH * outW) << 2);
   // scratch: the lanes' output origins (row, column), A^T m as [m rows][span columns] of lane
@@ -299,7 +299,7 @@ export function winogradGemmTask(params: usize, task: i32, worker: i32): void {
     const mt = mRow + (<usize>t << 2);
     for (let x = 0; x < span; x++) outputTransformOf(m, mt + <usize>x * xyBytes, <usize>span * xyBytes, am + <usize>(x * 16), rowVecs, zero);
     for (let i = 0; i < m; i++) outputTransformOf(m, am + <usize>i * rowVecs, 16, y + <usize>(i * m * 16), 16, bias);
-    if (relu) for (let k = 0; k < m * m; k++) v128.store(y + <usize>(k * 16), relu4(v128.load(y + <usize>(k * 16))));
+    if (act != 0) for (let k = 0; k < m * m; k++) v128.store(y + <usize>(k * 16), act4(act, v128.load(y + <usize>(k * 16))));
     for (let i = 0; i < m; i++) {
       const yi = y + <usize>(i * m * 16);
       // lanes are tiles: transposes make each tile's outputs 0-3 of row i one vector (at rows + 16 l),
