@@ -44,6 +44,7 @@ export { BatchNorm2d, type BatchNorm2dOptions } from './nn/batch-norm.js';
 export { Loss, CrossEntropyLoss, NLLLoss, MSELoss } from './nn/loss.js';
 export { setBackend, getBackend, registerBackend, ready } from './backend/registry.js';
 export { setNumThreads, getNumThreads, setWinograd, getWinograd } from './backend/wasm/index.js';
+export { setFusion, getFusion } from './infer/inference.js';
 export type { MatmulGeometry, ChannelGeometry } from './backend/backend.js';
 export type { Backend, ConvGeometry, ConvStep, PadGeometry, BinaryOp, BroadcastGeometry, ReduceGeometry } from './backend/backend.js';
 export type { AxisGeometry, SoftmaxGeometry } from './backend/backend.js';

@@ -63,7 +63,10 @@ export function allocate(where: string, shape: Shape): Float32Array {
 }
 
 export class Tensor {
-  /** The elements in row-major order. Writing to it changes the tensor. */
+  /**
+   * The elements in row-major order. Writing to it changes the tensor; where the tensor is a parameter
+   * or buffer of a model run in evaluation mode, call `markChanged()` afterwards (see `version`).
+   */
   readonly data: Float32Array;
   readonly shape: Shape;
   /** The number of elements: the product of the sizes (1 for a scalar of shape `[]`). */
@@ -75,6 +78,7 @@ export class Tensor {
   readonly gradFn: Node | null = null;
   #requiresGrad = false;
   #grad: Tensor | null = null;
+  #version = 0;
 
   /**
    * Wraps `data` (not copied) as a tensor of `shape`.
@@ -90,6 +94,21 @@ export class Tensor {
       throw argError('Tensor', `data has ${data.length} elements but shape ${show(this.shape)} needs ${this.numel}`);
     }
     this.data = data;
+  }
+
+  /**
+   * Counts the in-place changes to `data` that convkit made or was told of (PyTorch's `_version`):
+   * optimiser steps, `loadStateDict`, BatchNorm's running statistics and `markChanged()`. What is derived
+   * from a tensor and kept (an evaluation-mode network's folded weights) is rebuilt when it moves.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Says that `data` was changed in place (written directly): what was derived from it is rebuilt. */
+  markChanged(): this {
+    this.#version++;
+    return this;
   }
 
   get ndim(): number {

@@ -61,6 +61,31 @@ export interface ConvStep {
 }
 
 /**
+ * A step of a `Network`, reading and writing its values by number. `conv2d` adds `residual` (a value
+ * laid out as its output) before the activation; `concat` joins its inputs along the axis after the
+ * `outer` first (channels of NCHW data), each input's block of `size / outer` floats in turn; `expand`
+ * repeats each input float `repeat` times (an (N, C, 1, 1) value broadcast to (N, C, H, W)).
+ */
+export type NetworkStep =
+  | (ConvStep & { readonly op: 'conv2d'; readonly input: number; readonly residual: number | null; readonly output: number })
+  | { readonly op: 'maxPool2d' | 'avgPool2d'; readonly geom: PoolGeometry; readonly input: number; readonly output: number }
+  | { readonly op: 'activation'; readonly kind: Exclude<Activation, 'none'> | UnaryActivation; readonly input: number; readonly output: number }
+  | { readonly op: 'add'; readonly a: number; readonly b: number; readonly output: number }
+  | { readonly op: 'concat'; readonly inputs: readonly number[]; readonly outer: number; readonly output: number }
+  | { readonly op: 'expand'; readonly input: number; readonly repeat: number; readonly output: number };
+
+/**
+ * A forward pass as a list of steps over numbered float32 values: value 0 is the input, `output` the
+ * result, `sizes[v]` the floats of value v. A step never writes a value it reads, and each value is
+ * written by one step; the values between are the backend's to keep where it likes.
+ */
+export interface Network {
+  readonly sizes: readonly number[];
+  readonly steps: readonly NetworkStep[];
+  readonly output: number;
+}
+
+/**
  * An elementwise activation that `activation` applies and `activationGrad` differentiates, each as torch
  * 1.13's CPU kernel does on float32: `relu6` is `hardtanh(x, 0, 6)` (NaN and -0 pass through), `hardswish`
  * is `x * min(max(x + 3, 0), 6) / 6` in that order.
@@ -160,12 +185,11 @@ export interface Backend {
   readonly name: string;
   conv2d(geom: ConvGeometry, input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation): void;
   /**
-   * Optional: runs `steps` in order, each on the previous one's output (`geom.n * geom.cIn * geom.h *
-   * geom.w` floats: every step's input is the one before's output), keeping the outputs between them to
-   * itself, and writes the last one's into `output`. Returns false, having written nothing, where it
-   * cannot; the op then runs the steps one by one through `conv2d`.
+   * Optional: runs `network` on `input`, keeping the values between its steps to itself, and writes its
+   * output into `output`. Without it (or where it returns false, having written nothing) the steps run
+   * one by one through the other kernels (`runNetworkSteps`).
    */
-  conv2dChain?(steps: readonly ConvStep[], input: Float32Array, output: Float32Array): boolean;
+  runNetwork?(network: Network, input: Float32Array, output: Float32Array): boolean;
   pad(geom: PadGeometry, input: Float32Array, output: Float32Array): void;
   relu(input: Float32Array, output: Float32Array): void;
 

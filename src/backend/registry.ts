@@ -12,7 +12,7 @@ import { wasmBackend, wasmThreadsStarted, wasmUsable, wasmUsableAsync } from './
 
 const backends = new Map<string, Backend>([[wasmBackend.name, wasmBackend], [referenceBackend.name, referenceBackend]]);
 let active: Backend | null = null;
-/** The kernels every backend has (`conv2dChain` is optional). */
+/** The kernels every backend has (`runNetwork` is optional). */
 const KERNELS = [
   'conv2d', 'pad', 'relu', 'conv2dInputGrad', 'conv2dWeightGrad', 'conv2dBiasGrad', 'padGrad', 'reluGrad', 'binary', 'reduceSum',
   'activation', 'activationGrad',

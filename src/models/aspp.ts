@@ -15,6 +15,7 @@ import { cat, catShape } from '../ops/cat.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { zeros, type Tensor } from '../tensor.js';
 import { NamedSequential, noJSON, sequenceToOnnx } from './sequential-parts.js';
+import { inferenceForward } from '../infer/inference.js';
 
 /** torchvision's `ASPPConv(in, out, dilation)`: a bias-free 3x3 convolution padded and dilated by `dilation`, BatchNorm2d, ReLU. */
 export class ASPPConv extends NamedSequential {
@@ -77,6 +78,8 @@ export class ASPP extends Module implements OnnxExportable {
   }
 
   forward(input: Tensor): Tensor {
+    const compiled = inferenceForward(this, input);
+    if (compiled !== null) return compiled;
     return this.project.forward(cat(this.convs.modules.map((branch) => branch.forward(input)), 1));
   }
 

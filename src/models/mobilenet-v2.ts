@@ -14,6 +14,7 @@ import { flatten } from '../ops/shape.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { Conv2dNormActivation, kaimingNormalFanOut, noJSON, normal_ } from './sequential-parts.js';
+import { inferenceForward } from '../infer/inference.js';
 
 /** torchvision's `_make_divisible`: `v` rounded to the nearest multiple of `divisor`, never below it nor below 90% of `v`. */
 export function makeDivisible(v: number, divisor: number): number {
@@ -104,6 +105,8 @@ export class MobileNetV2 extends Module implements OnnxExportable {
 
   /** Logits `(N, numClasses)` for images `(N, 3, H, W)`. */
   forward(input: Tensor): Tensor {
+    const compiled = inferenceForward(this, input);
+    if (compiled !== null) return compiled;
     const features = this.features.forward(input);
     return this.classifier.forward(flatten(adaptiveAvgPool2d(features, 1), 1));
   }
@@ -169,6 +172,7 @@ export function mobilenetV2(options: MobileNetV2Options = {}): MobileNetV2 {
     else if (m instanceof Linear) {
       normal_(m.weight, 0.01, generator);
       m.bias?.data.fill(0);
+      m.bias?.markChanged();
     }
   }
   return model;

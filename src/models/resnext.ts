@@ -12,6 +12,7 @@ import { relu } from '../ops/relu.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { noJSON } from './sequential-parts.js';
+import { inferenceForward } from '../infer/inference.js';
 
 /** ResNet's bottleneck widens its output by this: `planes * 4` channels out. */
 export const BOTTLENECK_EXPANSION = 4;
@@ -56,6 +57,8 @@ export class Bottleneck extends Module implements OnnxExportable {
   }
 
   forward(input: Tensor): Tensor {
+    const compiled = inferenceForward(this, input);
+    if (compiled !== null) return compiled;
     const out = this.body.reduce((x, [, layer, thenRelu]) => (thenRelu ? relu(layer.forward(x)) : layer.forward(x)), input);
     return relu(add(out, this.downsample === null ? input : this.downsample.forward(input)));
   }

@@ -47,6 +47,7 @@ export class Conv2dNormActivation extends NamedSequential {
 /** Fills `t` with normal samples of deviation `std`, like `nn.init.normal_(t, 0, std)` on convkit's generator. */
 export function normal_(t: Tensor, std: number, generator: Generator): void {
   for (let i = 0; i < t.data.length; i++) t.data[i] = generator.normal() * std;
+  t.markChanged();
 }
 
 /**
@@ -56,6 +57,7 @@ export function normal_(t: Tensor, std: number, generator: Generator): void {
 export function kaimingNormalFanOut(conv: Conv2d, generator: Generator): void {
   normal_(conv.weight, Math.sqrt(2 / (conv.outChannels * conv.kernelSize[0] * conv.kernelSize[1])), generator);
   conv.bias?.data.fill(0);
+  conv.bias?.markChanged();
 }
 
 /** The error a block built by a function gives for `toJSON`: the JSON form holds Sequential-built models only. */

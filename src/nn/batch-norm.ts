@@ -90,6 +90,7 @@ export class BatchNorm2d extends Module {
     if (this.training && this.numBatchesTracked !== null) {
       // counted before normalising, as torch does (so even a batch it then rejects counts)
       this.numBatchesTracked.data[0] += 1;
+      this.numBatchesTracked.markChanged();
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
     }
     // the running statistics are read in evaluation mode and updated in training mode, where kept

@@ -174,7 +174,7 @@ export abstract class Module {
     if (problems.length > 0) throw argError('loadStateDict', `cannot load state into ${this.constructor.name}: ${problems.join('; ')}`);
     for (const [key, target] of own) {
       const value = state[key];
-      if (value !== undefined) target.data.set(value.data);
+      if (value !== undefined) target.data.set(value.data), target.markChanged();
     }
   }
 }

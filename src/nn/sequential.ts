@@ -5,6 +5,7 @@ import { argError, show } from '../errors.js';
 import { moduleFromJSON } from './json.js';
 import { checkModule, Module } from './module.js';
 import { ReLU } from './relu.js';
+import { inferenceForward } from '../infer/inference.js';
 
 /**
  * A layer that can apply an activation as it writes its output (Conv2d, DepthwiseSeparableConv2d), and
@@ -59,6 +60,8 @@ export class Sequential extends Module {
    * the outputs between them stay in WebAssembly memory.
    */
   forward(input: Tensor): Tensor {
+    const compiled = inferenceForward(this, input);
+    if (compiled !== null) return compiled;
     let x = input;
     let chain: Conv2dStep[] = [];
     for (let i = 0; i < this.layers.length; i++) {

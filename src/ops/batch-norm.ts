@@ -86,6 +86,8 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
         if (mean0 !== null) mean0.data[c] = (1 - momentum) * mean0.data[c] + momentum * mean[c];
         if (var0 !== null) var0.data[c] = (1 - momentum) * var0.data[c] + momentum * variance[c] * (count / (count - 1));
       }
+      mean0?.markChanged();
+      var0?.markChanged();
     }
   } else {
     for (let c = 0; c < channels; c++) {

@@ -2,12 +2,13 @@
  * `conv2d`: PyTorch's `torch.nn.functional.conv2d`. Every argument form is resolved here into one
  * `ConvGeometry`, and every input PyTorch rejects is rejected here, before any kernel runs.
  */
-import type { Activation, ConvGeometry, ConvStep } from '../backend/backend.js';
+import type { Activation, ConvGeometry, ConvStep, Network } from '../backend/backend.js';
 import { needsGrad, record } from '../autograd/record.js';
 import { backend } from '../backend/registry.js';
 import { argError, show } from '../errors.js';
 import { checkNumel, numelOf, Tensor, type Shape } from '../tensor.js';
 import { checkOptions, checkTensor, pair, positiveInt, type IntOrPair } from './args.js';
+import { runNetwork } from './network.js';
 import { outputArray } from './output.js';
 import { reluBackward } from './relu.js';
 
@@ -216,6 +217,15 @@ function outputCount(g: ConvGeometry): number {
   return numelOf([g.n, g.cOut, g.outH, g.outW]);
 }
 
+/** The steps as a network: value i is step i's input, value i + 1 its output. */
+function chainNetwork(inputSize: number, steps: readonly ConvStep[]): Network {
+  return {
+    sizes: [inputSize, ...steps.map(({ geom }) => outputCount(geom))],
+    steps: steps.map((step, i) => ({ ...step, op: 'conv2d', input: i, residual: null, output: i + 1 })),
+    output: steps.length,
+  };
+}
+
 /** The output's shape: batched or not, as the input. */
 function outputShape(input: Tensor, g: ConvGeometry): Shape {
   return input.ndim === 4 ? [g.n, g.cOut, g.outH, g.outW] : [g.cOut, g.outH, g.outW];
@@ -224,9 +234,8 @@ function outputShape(input: Tensor, g: ConvGeometry): Shape {
 /**
  * Convolutions applied in order, each to the one before's output: what `Sequential` and
  * `DepthwiseSeparableConv2d` run. Every step is checked as `conv2d` checks its arguments, all before
- * any runs. A backend with `conv2dChain` keeps the outputs between the steps to itself (the wasm
- * backend keeps them in WebAssembly memory, sparing a copy out and back in per step); with others the
- * steps run one by one.
+ * any runs. They run as one `Network`: the wasm backend keeps the outputs between the steps in
+ * WebAssembly memory, sparing a copy out and back in per step; others run the steps one by one.
  */
 export function conv2dChain(input: Tensor, steps: readonly Conv2dStep[]): Tensor {
   // A recorded step keeps its input and output for backward: those a chain would keep to itself.
@@ -242,14 +251,6 @@ export function conv2dChain(input: Tensor, steps: readonly Conv2dStep[]): Tensor
     return r;
   });
   const output = outputArray(outputCount(resolved[resolved.length - 1].geom));
-  const b = backend();
-  if (output.length > 0 && b.conv2dChain?.(resolved, input.data, output) !== true) {
-    let x = input.data;
-    resolved.forEach((step, i) => {
-      const y = i === resolved.length - 1 ? output : outputArray(outputCount(step.geom));
-      b.conv2d(step.geom, x, step.weight, step.bias, y, step.activation);
-      x = y;
-    });
-  }
+  if (output.length > 0) runNetwork(chainNetwork(input.data.length, resolved), input.data, output);
   return new Tensor(output, shape);
 }

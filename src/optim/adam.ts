@@ -135,6 +135,7 @@ export class Adam extends Optimizer<AdamParamGroup> {
           const denom = Math.fround(Math.fround(Math.fround(Math.sqrt(s)) / scale) + eps32);
           x[i] += Math.fround(Math.fround(negStep * mi) / denom);
         }
+        p.markChanged();
       }
     }
   }

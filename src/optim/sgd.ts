@@ -104,6 +104,7 @@ export class SGD extends Optimizer<SGDParamGroup> {
           }
           x[i] = fma32(negLr, g, x[i]);
         }
+        p.markChanged();
       }
     }
   }

@@ -73,7 +73,7 @@ test('every step is checked as conv2d checks it, before any runs; an empty batch
   assert.deepEqual(empty.shape, [0, 12, 15, 15]);
 });
 
-test('a backend without conv2dChain runs the steps one by one through its conv2d', () => {
+test('a backend without runNetwork runs the steps one by one through its conv2d', () => {
   let calls = 0;
   const plain: Backend = { ...referenceBackend, name: 'plain-chain', conv2d: (...args) => { calls++; referenceBackend.conv2d(...args); } };
   registerBackend(plain);

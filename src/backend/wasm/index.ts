@@ -11,7 +11,7 @@ import { pad, padGrad } from '../reference/pad.js';
 import { softmax, softmaxGrad } from '../reference/softmax.js';
 import { runActivation, runActivationGrad } from './activation.js';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad } from '../reference/pool.js';
-import { runConv2dChain } from './chain.js';
+import { runNetwork } from './network.js';
 import { runBatchNormInputGrad, runChannelAffine, runChannelGradSums, runChannelMoments } from './batch-norm.js';
 import { runMatmul } from './matmul.js';
 import { runConv2dBiasGrad } from './bias-grad.js';
@@ -86,7 +86,7 @@ export function getNumThreads(): number {
 export const wasmBackend: Backend = {
   name: 'wasm',
   conv2d: (geom, input, weight, bias, output, activation) => runConv2d(wasmInstance(), threadPool(), geom, input, weight, bias, output, activation),
-  conv2dChain: (steps, input, output) => runConv2dChain(wasmInstance(), threadPool(), steps, input, output),
+  runNetwork: (network, input, output) => runNetwork(wasmInstance(), threadPool(), network, input, output),
   pad,
   relu: (input, output) => runRelu(wasmInstance(), input, output),
   conv2dInputGrad: (geom, gradOutput, weight, gradInput) => runConv2dInputGrad(wasmInstance(), threadPool(), geom, gradOutput, weight, gradInput),

@@ -155,6 +155,11 @@ export class WasmInstance {
     target.set(this.f32.subarray(offset / 4, offset / 4 + target.length));
   }
 
+  /** `length` floats at `offset`, as a view of the memory as it is now (a later `alloc` may replace it). */
+  floats(offset: number, length: number): Float32Array {
+    return this.f32.subarray(offset / 4, offset / 4 + length);
+  }
+
   writeInts(offset: number, values: ArrayLike<number>): void {
     this.i32.set(values, offset / 4);
   }

@@ -22,12 +22,18 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
   return strategy === 'gemm-direct' ? planGemmDirect(g) : planGemmIm2col(g);
 }
 
-/** Plans a layer and keeps its transformed weights in memory; null for the reference kernel. */
-export function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array): Prepared | null {
+/**
+ * Plans a layer and lays out its transformed weights: kept in memory while the weights are unchanged
+ * (`resident`), or in the arena for this run alone. Null for the reference kernel.
+ */
+export function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array, resident = true): Prepared | null {
   const strategy = chooseStrategy(g);
   if (strategy === 'reference') return null;
   const p = plan(strategy, g);
-  // Winograd's transformed weights stay in WebAssembly memory while the weights are unchanged
-  const transformed = p.winograd === undefined ? 0 : instance.keep('conv2d', transformedWeights(g, weight, p.winograd.tile));
+  if (p.winograd === undefined) return { p, transformed: 0 };
+  const weights = transformedWeights(g, weight, p.winograd.tile);
+  if (resident) return { p, transformed: instance.keep('conv2d', weights) };
+  const transformed = instance.alloc('conv2d', weights.length * 4);
+  instance.write(transformed, weights);
   return { p, transformed };
 }

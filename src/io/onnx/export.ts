@@ -127,7 +127,7 @@ function checkOpset(opset: unknown): number {
 function nameOutput(graph: OnnxGraph, result: OnnxValue): void {
   const producer = graph.nodes.find((node) => node.outputs.includes(result.name));
   if (producer === undefined) {
-    graph.nodes.push({ opType: 'Identity', name: '/Identity', inputs: [result.name], outputs: [ONNX_OUTPUT_NAME], attributes: {} });
+    graph.nodes.push({ opType: 'Identity', name: '/Identity', inputs: [result.name], outputs: [ONNX_OUTPUT_NAME], attributes: {}, shape: result.shape });
     return;
   }
   producer.outputs[producer.outputs.indexOf(result.name)] = ONNX_OUTPUT_NAME;
@@ -139,7 +139,7 @@ function nameOutput(graph: OnnxGraph, result: OnnxValue): void {
 }
 
 /** `model`'s graph for an input of `shape`, its last value named `output`. */
-function buildGraph(model: Module, shape: number[], opset: number): { graph: OnnxGraph; result: OnnxValue } {
+export function buildGraph(model: Module, shape: number[], opset: number): { graph: OnnxGraph; result: OnnxValue } {
   const graph = new OnnxGraph(opset, convertModule);
   graph.reserve(ONNX_INPUT_NAME, true);
   graph.reserve(ONNX_OUTPUT_NAME, false);

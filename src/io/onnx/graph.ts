@@ -42,6 +42,8 @@ export interface GraphNode {
   readonly inputs: readonly string[];
   readonly outputs: string[];
   readonly attributes: OnnxAttributes;
+  /** The output's shape, for the batch the graph was built for. */
+  readonly shape: readonly number[];
 }
 
 export interface GraphInitializer {
@@ -57,6 +59,8 @@ export class OnnxGraph {
   readonly opset: number;
   readonly nodes: GraphNode[] = [];
   readonly initializers: GraphInitializer[] = [];
+  /** The parameter or buffer behind each initializer that `weight` added, by initializer name. */
+  readonly tensors = new Map<string, Tensor>();
   private readonly names = new Set<string>();
   // the values a node may read: the graph input, initializers and earlier nodes' outputs
   private readonly defined = new Set<string>();
@@ -136,7 +140,7 @@ export class OnnxGraph {
     }
     const name = this.unique(`${this.nodePath}/${opType}`);
     const output = this.unique(`${name}_output_0`);
-    this.nodes.push({ opType, name, inputs: inputs.map((v) => (v === '' ? '' : v.name)), outputs: [output], attributes });
+    this.nodes.push({ opType, name, inputs: inputs.map((v) => (v === '' ? '' : v.name)), outputs: [output], attributes, shape: [...outputShape] });
     this.defined.add(output);
     return { name: output, shape: [...outputShape] };
   }
@@ -147,6 +151,7 @@ export class OnnxGraph {
     if (known !== undefined) return known;
     const value = this.addInitializer(`${this.keyPrefix}${key}`, tensor.shape, 'float', tensor.data);
     this.weightNames.set(tensor, value);
+    this.tensors.set(value.name, tensor);
     return value;
   }
 

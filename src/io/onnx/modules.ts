@@ -162,7 +162,9 @@ function passThrough(_m: Module, _g: OnnxGraph, x: OnnxValue): OnnxValue {
 }
 
 // Keyed by the exact class: a subclass may compute something else, so it must declare its own form.
-const CONVERTERS = new Map<Function, OnnxConverter>([
+// Built on first use: the modules import the compiler that imports this table (src/infer/).
+let converters: Map<Function, OnnxConverter> | null = null;
+const table = (): Map<Function, OnnxConverter> => (converters ??= new Map<Function, OnnxConverter>([
   [Conv2d, conv2d as OnnxConverter],
   [BatchNorm2d, batchNorm2d as OnnxConverter],
   [MaxPool2d, maxPool2d as OnnxConverter],
@@ -177,7 +179,7 @@ const CONVERTERS = new Map<Function, OnnxConverter>([
   [Identity, passThrough],
   [Sequential, sequential as OnnxConverter],
   [DepthwiseSeparableConv2d, depthwiseSeparable as OnnxConverter],
-]);
+]));
 
 function isExportable(m: Module): m is Module & OnnxExportable {
   return typeof (m as Partial<OnnxExportable>).toOnnx === 'function';
@@ -186,7 +188,7 @@ function isExportable(m: Module): m is Module & OnnxExportable {
 /** Adds `m`'s nodes to `g`: its own `toOnnx` where it has one, else convkit's form of its class. */
 export function convertModule(m: Module, g: OnnxGraph, x: OnnxValue): OnnxValue {
   if (isExportable(m)) return m.toOnnx(g, x);
-  const converter = CONVERTERS.get(m.constructor);
+  const converter = table().get(m.constructor);
   if (converter === undefined) {
     const where = g.modulePath === '' ? 'the model' : `at ${show(g.modulePath)}`;
     throw argError('exportOnnx', `cannot export module ${m.constructor.name} (${where}): convkit does not know its ONNX form; give its class a toOnnx(graph, input) method (see OnnxExportable)`);
