@@ -5,6 +5,7 @@
  */
 import type { Output } from './check.js';
 import { openContender, type Contender, type ContenderSpec, type Prepared } from './contender.js';
+import { errorText, send } from './ipc.js';
 import { FULL_TIMING, invoke, QUICK_TIMING, timeCalls, type TimedResult, type Timing, type TimingOptions } from './timing.js';
 import { gradOutputData, macs, workloadById, workloadData, type Workload } from './workloads.js';
 
@@ -35,17 +36,6 @@ export type ChildMessage =
   | { type: 'skipped'; workload: string; projectedMs: number; message: string }
   /** Last message: the CPU time this process used, all its threads included (to tell other load on the machine apart). */
   | { type: 'done'; cpuMs: number };
-
-export function send(message: ChildMessage): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (process.send === undefined) throw new Error('bench/child.ts runs only as a child of bench/run.ts');
-    process.send(message, undefined, {}, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
 
 function prepare(contender: Contender, spec: ContenderSpec, workload: Workload): Promise<Prepared<Output>> {
   const data = workloadData(workload);

@@ -50,15 +50,28 @@ export function forkBench(script: string, args: readonly string[], tag: string, 
   });
 }
 
+/**
+ * Which child script serves a bench's workloads, and their MACs (for GFLOP/s): the layer workloads by
+ * default; the whole networks of `npm run bench:models` in models/child.ts, which speaks the same messages.
+ */
+export interface ChildSuite {
+  /** A file in bench/, forked with the request as its first argument and `args` after it. */
+  readonly script: string;
+  readonly args?: readonly string[];
+  macs(workload: string): number;
+}
+
+const LAYER_SUITE: ChildSuite = { script: 'child.ts', macs: (id) => macs(workloadById(id)) };
+
 /** Runs one configuration in a child process; resolves with its per-workload results (errors included, never rejects). */
-export async function runChild(request: ChildRequest): Promise<ChildRun> {
+export async function runChild(request: ChildRequest, suite: ChildSuite = LAYER_SUITE): Promise<ChildRun> {
   const id = contenderId(request.spec);
   const pass = request.spec.pass ?? 'forward';
   const cells = new Map<string, CellResult & { output?: Output }>();
   const busyStart = machineBusyMs();
   const wallStart = performance.now();
   let childCpuMs: number | null = null;
-  const { code, signal } = await forkBench('child.ts', [JSON.stringify(request)], id, (raw) => {
+  const { code, signal } = await forkBench(suite.script, [JSON.stringify(request), ...(suite.args ?? [])], id, (raw) => {
     const message = raw as ChildMessage;
     switch (message.type) {
       case 'done':
@@ -80,7 +93,7 @@ export async function runChild(request: ChildRequest): Promise<ChildRun> {
         return;
       case 'result': {
         const t = message.timing;
-        const rate = t === undefined ? undefined : gflops(macs(workloadById(message.workload)), t.medianMs, pass);
+        const rate = t === undefined ? undefined : gflops(suite.macs(message.workload), t.medianMs, pass);
         cells.set(message.workload, {
           timing: t, gflops: rate, emulated: message.emulated, threads: message.threads, backend: message.backend, output: message.output,
         });
@@ -128,9 +141,11 @@ export interface Rounds {
   readonly reference?: ContenderSpec;
   /** The reference makes one untimed call per workload, in the first round only (it is the oracle, not a contender). */
   readonly untimedReference?: boolean;
-  readonly workloads: readonly Workload[];
+  readonly workloads: readonly Pick<Workload, 'id'>[];
   readonly quick: boolean;
   readonly repeat: number;
+  /** The child script and its workloads (default: the layer workloads, child.ts). */
+  readonly suite?: ChildSuite;
   /** ChildRequest.capMs for each timed configuration (undefined: no cap). */
   readonly capMs?: (spec: ContenderSpec) => number | undefined;
   /** What `spec`'s output is checked against, given the reference's (default: the reference's output itself). */
@@ -161,7 +176,7 @@ export async function runRounds(rounds: Rounds): Promise<Collected> {
       const what = untimed ? ' (the reference: one untimed call each)' : rounds.repeat > 1 ? ` (round ${round}/${rounds.repeat})` : '';
       process.stderr.write(`${contenderLabel(spec)}${what}:\n`);
       const capMs = untimed ? undefined : rounds.capMs?.(spec);
-      const run = await runChild({ spec, workloads: rounds.workloads.map((w) => w.id), quick: rounds.quick, untimed, capMs });
+      const run = await runChild({ spec, workloads: rounds.workloads.map((w) => w.id), quick: rounds.quick, untimed, capMs }, rounds.suite);
       const load = otherLoad.get(id);
       otherLoad.set(id, run.otherLoad === null ? (load ?? null) : Math.max(load ?? 0, run.otherLoad));
       const mine = cells.get(id) ?? new Map<string, CellResult>();

@@ -27,11 +27,16 @@ export interface CellResult {
   readonly skipped?: { readonly projectedMs: number; readonly reason: string };
 }
 
-export interface BenchResults {
+/** What the helpers below need of a workload; `npm run bench:models`'s whole networks are workloads too. */
+export interface WorkloadId {
+  readonly id: string;
+}
+
+export interface BenchResults<W extends WorkloadId = Workload> {
   /** Contender id -> workload id -> result. */
   readonly cells: Map<string, Map<string, CellResult>>;
   readonly specs: readonly ContenderSpec[];
-  readonly workloads: readonly Workload[];
+  readonly workloads: readonly W[];
   readonly macs: ReadonlyMap<string, number>;
   /** The contender every output was checked against. */
   readonly referenceId: string | null;
@@ -68,6 +73,7 @@ export function fmtRate(value: number): string {
 }
 
 export function fmtMacs(macs: number): string {
+  if (macs >= 1e9) return `${(macs / 1e9).toPrecision(3)}G`;
   if (macs >= 1e6) return `${(macs / 1e6).toPrecision(3)}M`;
   if (macs >= 1e3) return `${(macs / 1e3).toPrecision(3)}k`;
   return String(macs);
@@ -81,7 +87,7 @@ export function usable(cell: CellResult | undefined): cell is CellResult & { tim
  * convkit's time to compare a peer with: its fastest correct configuration using no more threads than
  * the peer (1T against 1T peers; against 2T peers the faster of its 1T and 2T).
  */
-export function convkitBest(results: BenchResults, workload: string, maxThreads: number, pass: Pass = 'forward'): number | undefined {
+export function convkitBest(results: BenchResults<WorkloadId>, workload: string, maxThreads: number, pass: Pass = 'forward'): number | undefined {
   let best: number | undefined;
   for (const spec of results.specs) {
     if (spec.kind !== 'convkit' || spec.threads > maxThreads || (spec.pass ?? 'forward') !== pass) continue;
@@ -156,7 +162,7 @@ export function formatLegend(results: BenchResults): string {
 }
 
 /** One line per cell that did not run as its column says: another thread count (†), an error, a wrong output. */
-export function issueLines(results: BenchResults): string[] {
+export function issueLines(results: BenchResults<WorkloadId>): string[] {
   const lines: string[] = [];
   for (const spec of results.specs) {
     const differ = results.workloads.filter((w) => threadsDiffer(spec, results.cells.get(contenderId(spec))?.get(w.id)));
@@ -174,15 +180,15 @@ export function issueLines(results: BenchResults): string[] {
 }
 
 /** The warning, if any contender ran while other processes kept cores busy. */
-export function loadWarning(results: BenchResults): string[] {
+export function loadWarning(results: BenchResults<WorkloadId>): string[] {
   const loaded = results.specs.filter((spec) => (results.otherLoad.get(contenderId(spec)) ?? 0) > LOAD_WARNING);
   if (loaded.length === 0) return [];
   const list = loaded.map((spec) => `${contenderLabel(spec)} ${(results.otherLoad.get(contenderId(spec)) ?? 0).toFixed(2)}`).join(', ');
   return [`WARNING: other processes kept cores busy during the run (cores, average): ${list}. Those figures are unreliable; rerun on a quiet machine.`];
 }
 
-/** The JSON form: everything in the table plus the raw timing details behind each median. */
-export function resultsJson(results: BenchResults, extra: Record<string, unknown>): unknown {
+/** The JSON form: everything in the table plus the raw timing details behind each median; each workload with its own fields. */
+export function resultsJson<W extends WorkloadId>(results: BenchResults<W>, extra: Record<string, unknown>): unknown {
   return {
     ...extra,
     referenceId: results.referenceId,
@@ -190,10 +196,7 @@ export function resultsJson(results: BenchResults, extra: Record<string, unknown
       id: contenderId(spec), label: contenderLabel(spec), ...spec, otherLoadCores: results.otherLoad.get(contenderId(spec)),
     })),
     workloads: results.workloads.map((w) => ({
-      id: w.id,
-      title: w.title,
-      input: w.input,
-      layers: w.layers,
+      ...w,
       macs: results.macs.get(w.id),
       results: Object.fromEntries(
         results.specs.map((spec) => {

@@ -15,27 +15,36 @@ interface OrtModule {
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
-function contender(
-  ort: OrtModule,
-  options: InferenceSession.SessionOptions,
-  warmupMinCalls?: number,
-  effectiveThreads?: () => number,
-): Contender {
+/** One of the two packages opened for a thread count: its module, session options, and what the child needs to know. */
+export interface OrtPeer {
+  readonly ort: OrtModule;
+  readonly options: InferenceSession.SessionOptions;
+  readonly warmupMinCalls?: number;
+  effectiveThreads?(): number;
+}
+
+/**
+ * A session over `model`'s bytes, created here (outside timing), and the call a user makes per inference:
+ * wrap the caller's Float32Array (no copy), run, read the output's CPU data.
+ */
+export async function sessionCall(peer: OrtPeer, model: Uint8Array, names: { input: string; output: string }, input: Float32Array, dims: readonly number[]): Promise<Prepared> {
+  const { ort } = peer;
+  const session = await ort.InferenceSession.create(model, peer.options);
   return {
-    warmupMinCalls,
-    effectiveThreads,
-    async prepare(workload: Workload, data: WorkloadData): Promise<Prepared> {
-      const session = await ort.InferenceSession.create(onnxModel(workload, data), options);
-      const dims = [...workload.input];
-      return {
-        // Per call: wrap the caller's Float32Array (no copy), run, read the output's CPU data.
-        call: async () => {
-          const results = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', data.input, dims) });
-          return results[OUTPUT_NAME].data as Float32Array;
-        },
-        dispose: () => session.release(),
-      };
+    call: async () => {
+      const results = await session.run({ [names.input]: new ort.Tensor('float32', input, dims) });
+      return results[names.output].data as Float32Array;
     },
+    dispose: () => session.release(),
+  };
+}
+
+function contender(peer: OrtPeer): Contender {
+  return {
+    warmupMinCalls: peer.warmupMinCalls,
+    effectiveThreads: peer.effectiveThreads,
+    prepare: (workload: Workload, data: WorkloadData) =>
+      sessionCall(peer, onnxModel(workload, data), { input: INPUT_NAME, output: OUTPUT_NAME }, data.input, workload.input),
   };
 }
 
@@ -44,23 +53,29 @@ function contender(
  * one process per count. Threads do work under Node (worker_threads). Its first ~5 runs of a session
  * are 2-4x slower, so it warms up with at least 5.
  */
-export async function openOrtWeb(threads: number): Promise<Contender> {
+export async function ortWeb(threads: number): Promise<OrtPeer> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   // ORT-web lowers numThreads to 1 when it cannot start workers (no SharedArrayBuffer): read it back.
-  return contender(ort, { executionProviders: ['wasm'] }, 5, () => ort.env.wasm.numThreads ?? 1);
+  return { ort, options: { executionProviders: ['wasm'] }, warmupMinCalls: 5, effectiveThreads: () => ort.env.wasm.numThreads ?? 1 };
 }
 
 /** ORT-node's thread pool is per session: intra-op threads = the count asked; no inter-op parallelism to add. */
-export async function openOrtNode(threads: number): Promise<Contender> {
+export async function ortNode(threads: number): Promise<OrtPeer> {
   const ort = await import('onnxruntime-node');
   ort.env.logLevel = 'error';
-  return contender(ort, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  });
+  return {
+    ort,
+    options: { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' },
+  };
+}
+
+export async function openOrtWeb(threads: number): Promise<Contender> {
+  return contender(await ortWeb(threads));
+}
+
+export async function openOrtNode(threads: number): Promise<Contender> {
+  return contender(await ortNode(threads));
 }

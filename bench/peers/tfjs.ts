@@ -13,7 +13,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { Contender, Prepared } from '../contender.js';
 import { shapesThrough, type ConvLayer, type Shape4, type Workload, type WorkloadData } from '../workloads.js';
 
-type Tf = typeof TF;
+export type Tf = typeof TF;
 /** tfjs's `conv_util.ExplicitPadding` (NHWC: [[0,0],[top,bottom],[left,right],[0,0]]), not re-exported at the top level. */
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -74,7 +74,7 @@ export function filterIndex(layer: ConvLayer, group: number): Int32Array {
   return index;
 }
 
-function gather(source: Float32Array, index: Int32Array): Float32Array {
+export function gather(source: Float32Array, index: Int32Array): Float32Array {
   const out = new Float32Array(index.length);
   for (let d = 0; d < index.length; d++) out[d] = source[index[d]];
   return out;
@@ -132,12 +132,18 @@ export function tfjsLayer(tf: Tf, layer: ConvLayer, weight: Float32Array, bias: 
   return { form, params, applyWith, apply: (x) => applyWith(x, params) };
 }
 
-export async function openTfjsWasm(threads: number): Promise<Contender> {
+/** tfjs-core on its WebAssembly backend, ready to run. */
+export async function tfjsWasm(threads: number): Promise<Tf> {
   if (threads !== 1) throw new Error('tfjs-wasm has no threads under Node');
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
   await tf.ready();
+  return tf;
+}
+
+export async function openTfjsWasm(threads: number): Promise<Contender> {
+  const tf = await tfjsWasm(threads);
   return {
     async prepare(workload: Workload, data: WorkloadData): Promise<Prepared> {
       const layers = workload.layers.map((layer, i) => tfjsLayer(tf, layer, data.params[i].weight, data.params[i].bias));
