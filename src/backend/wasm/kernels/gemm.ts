@@ -234,11 +234,17 @@ export function gemmDirectTask(params: usize, task: i32, worker: i32): void {
   const output = outputOf(params, n, g);
   const cStride = <usize>(outH * outW) << 2;
   const scratch = <usize>P.param(params, P.WORKSPACE) + <usize>worker * <usize>P.param(params, P.WORKSPACE_BYTES);
+  // where B's rows are as wide as C's (a kernel one column wide: 1x1), the band's rows follow each other
+  // in both, and run as one row: 7- and 14-wide rows otherwise end in an overlapping or scratch tile
+  // every row (measured: 1x1 960->160 on 7x7 and 384->64 on 14x14, one thread, 1.5x and 1.2x faster)
+  const flat = wp == outW;
+  const rows = flat ? 1 : y1 - y0;
+  const cols = flat ? (y1 - y0) * outW : outW;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const offsets = <usize>P.param(params, P.OFFSETS) + (<usize>k0 << 2);
     const b = input + (<usize>(y0 * wp) << 2);
-    blockPanels(params, g, mb, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, y1 - y0, <usize>wp << 2, <usize>outW << 2, outW, scratch);
+    blockPanels(params, g, mb, k0, kc, b, offsets, output + (<usize>(y0 * outW) << 2), cStride, rows, <usize>wp << 2, <usize>outW << 2, cols, scratch);
   }
 }
 
@@ -284,12 +290,30 @@ export function packWeights(params: usize, weight: usize, bias: usize): void {
   for (let g = 0; g < groups; g++) {
     for (let mp = 0; mp < mPanels; mp++) {
       const panel = packed + (<usize>((g * mPanels + mp) * K) << 4);
+      // a whole panel four k at a time, a 4x4 transpose each (the weights are packed on every run:
+      // one float at a time this took a tenth of a 1x1 160->960 layer on 7x7)
+      let k0 = 0;
+      if ((mp + 1) * MR <= m) {
+        const src = weight + (<usize>((g * m + mp * MR) * K) << 2);
+        const rowBytes = <usize>K << 2;
+        for (; k0 + 4 <= K; k0 += 4) {
+          const at = src + (<usize>k0 << 2);
+          const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes), r3 = v128.load(at + 3 * rowBytes);
+          const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const dst = panel + (<usize>k0 << 4);
+          v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5), 0);
+          v128.store(dst, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 16);
+          v128.store(dst, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 32);
+          v128.store(dst, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 48);
+        }
+      }
       for (let r = 0; r < MR; r++) {
         const row = mp * MR + r;
         const src = weight + (<usize>((g * m + row) * K) << 2);
         const b = packedBias + (<usize>((g * mPanels + mp) * MR + r) << 2);
         if (row < m) {
-          for (let k = 0; k < K; k++) store<f32>(panel + (<usize>(k * MR + r) << 2), load<f32>(src + (<usize>k << 2)));
+          for (let k = k0; k < K; k++) store<f32>(panel + (<usize>(k * MR + r) << 2), load<f32>(src + (<usize>k << 2)));
           store<f32>(b, bias == 0 ? 0 : load<f32>(bias + (<usize>(g * m + row) << 2)));
         } else {
           for (let k = 0; k < K; k++) store<f32>(panel + (<usize>(k * MR + r) << 2), 0);
