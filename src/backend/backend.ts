@@ -83,6 +83,8 @@ export interface Network {
   readonly sizes: readonly number[];
   readonly steps: readonly NetworkStep[];
   readonly output: number;
+  /** The steps' weight and bias arrays never change: a backend may keep what it derives from them. */
+  readonly constant?: boolean;
 }
 
 /**

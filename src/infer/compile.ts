@@ -60,10 +60,15 @@ class Compiler {
     return v;
   }
 
+  /** The arrays `constant` returned as they are: the model's parameters and buffers. */
+  private readonly borrowed = new Set<Float32Array>();
+
   constant(name: string): Float32Array {
     const data = this.floats.get(name);
     if (data === undefined) throw new Uncompilable(`${name} is not a constant`);
-    return data instanceof Float32Array ? data : Float32Array.from(data);
+    if (!(data instanceof Float32Array)) return Float32Array.from(data);
+    this.borrowed.add(data);
+    return data;
   }
 
   /** The convolution step that wrote `name`, where nothing else reads it and its output is still as written (nothing fused after). */
@@ -256,8 +261,10 @@ class Compiler {
     this.push({ op: 'conv2d', geom, weight: this.constant(w), bias, activation: 'none', input: this.value(x).id, residual: null, output: 0 }, node.outputs[0], outputShape);
   }
 
+  /** The network, owning every weight array: the model's own (not folded) are copied, so that they never change. */
   network(output: string): Network {
-    return { sizes: this.sizes, steps: this.steps, output: this.value(output).id };
+    const steps = this.steps.map((s) => (s.op !== 'conv2d' || !this.borrowed.has(s.weight) ? s : { ...s, weight: s.weight.slice(), bias: s.bias?.slice() ?? null }));
+    return { sizes: this.sizes, steps, output: this.value(output).id, constant: true };
   }
 }
 

@@ -95,17 +95,20 @@ test('runNetwork in WebAssembly memory gives the step-by-step reference values, 
         const expected = new Float32Array(net.sizes[net.output]);
         runNetworkSteps(referenceBackend, net, input, expected);
         for (const config of configs) {
-          const actual = new Float32Array(expected.length).fill(NaN);
-          assert.equal(withConfig(config, () => wasmBackend.runNetwork!(net, input, actual)), true);
-          const err = worst(actual, expected);
-          // Winograd's rounding (up to about 5e-5 relative to the layer's scale), the direct kernels' 1e-6
-          assert.ok(err < (config.name.includes('winograd') ? 2e-4 : 1e-5), `${name}, activations ${a}/${b}, ${config.name}: error ${err}`);
-          cases++;
+          // a constant network keeps its packed weights in memory; the other lays them out at each run
+          for (const constant of [false, true]) {
+            const actual = new Float32Array(expected.length).fill(NaN);
+            assert.equal(withConfig(config, () => wasmBackend.runNetwork!({ ...net, constant }, input, actual)), true);
+            const err = worst(actual, expected);
+            // Winograd's rounding (up to about 5e-5 relative to the layer's scale), the direct kernels' 1e-6
+            assert.ok(err < (config.name.includes('winograd') ? 2e-4 : 1e-5), `${name}, activations ${a}/${b}, ${config.name}, constant ${constant}: error ${err}`);
+            cases++;
+          }
         }
       }
     }
   }
-  assert.equal(cases, 4 * 9 * 5);
+  assert.equal(cases, 4 * 9 * 5 * 2);
 });
 
 test('a network whose output is a middle value (a later step unread) writes that value', () => {

@@ -14,7 +14,7 @@ export function runConv2d(
   instance: WasmInstance, pool: ThreadPool, g: ConvGeometry,
   input: Float32Array, weight: Float32Array, bias: Float32Array | null, output: Float32Array, activation: Activation,
 ): void {
-  const prepared = prepare(instance, g, weight);
+  const prepared = prepare(instance, g, weight, bias, 'transformed');
   if (prepared === null) {
     referenceConv2d(g, input, weight, bias, output, activation);
     return;

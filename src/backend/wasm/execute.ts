@@ -3,7 +3,8 @@ import type { Activation, ConvGeometry } from '../backend.js';
 import type { WasmInstance } from './instance.js';
 import { Param, writeGeometry } from './params.js';
 import type { Feed, TaskKernel, ThreadPool } from './pool.js';
-import type { Prepared } from './prepare.js';
+import type { KernelWeights, Prepared } from './prepare.js';
+import type { Plan } from './plan.js';
 import { macsOf, tuning } from './strategy.js';
 import { phases, positions, type TileSize } from './winograd.js';
 
@@ -36,27 +37,47 @@ function planeFeed(instance: WasmInstance, input: Float32Array, at: number, plan
 }
 
 /**
+ * Lays `weight` and `bias` out in the arena as the plan's kernel reads them: packed in panels of output
+ * channels for the GEMM paths, as given for depthwise; Winograd reads its transformed weights instead,
+ * and the bias as given. Returns their offsets (0 for a missing bias).
+ */
+export function layWeights(instance: WasmInstance, g: ConvGeometry, p: Plan, weight: Float32Array, bias: Float32Array | null): KernelWeights {
+  const where = 'conv2d';
+  const weightAt = p.winograd === undefined ? instance.alloc(where, weight.length * 4) : 0;
+  const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
+  if (weightAt !== 0) instance.write(weightAt, weight);
+  if (bias !== null) instance.write(biasAt, bias);
+  if (!p.packed) return { weights: weightAt, biases: biasAt };
+  const mPanels = p.fields[Param.M_PANELS] ?? 0;
+  const K = p.fields[Param.K] ?? 0;
+  const packed = { weights: instance.alloc(where, g.groups * mPanels * K * 16), biases: instance.alloc(where, g.groups * mPanels * 16) };
+  const params = instance.alloc(where, Param.COUNT * 4);
+  const block = new Int32Array(Param.COUNT);
+  writeGeometry(block, g);
+  for (const key in p.fields) block[Number(key)] = p.fields[Number(key) as Param] as number;
+  block[Param.WEIGHT] = packed.weights;
+  block[Param.BIAS] = packed.biases;
+  instance.writeInts(params, block);
+  instance.exports.packWeights(params, weightAt, biasAt);
+  return packed;
+}
+
+/**
  * Lays a layer out in the arena from where it stands and runs it. `input` and `output` are arrays to copy
  * in and out, or offsets in WebAssembly memory (between the layers of a network); `residual`, where not
  * 0, the offset of an array laid out as the output that is added to it before the activation.
  */
 export function execute(
-  instance: WasmInstance, pool: ThreadPool, g: ConvGeometry, { p, transformed }: Prepared,
+  instance: WasmInstance, pool: ThreadPool, g: ConvGeometry, { p, transformed, resident }: Prepared,
   input: Float32Array | number, weight: Float32Array, bias: Float32Array | null, output: Float32Array | number, activation: Activation,
   residual = 0,
 ): void {
   const where = 'conv2d';
-  const mPanels = p.fields[Param.M_PANELS] ?? 0;
-  const K = p.fields[Param.K] ?? 0;
   const params = instance.alloc(where, Param.COUNT * 4);
   // An unpadded stride-1 input from an array goes straight into its planes, at the plane stride the direct kernel wants.
   const inPlace = typeof input !== 'number' && p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
   const inputAt = typeof input === 'number' ? input : inPlace ? 0 : instance.alloc(where, input.length * 4);
-  // Winograd reads only its transformed weights; the other kernels read the weights as given or packed
-  const weightAt = p.winograd === undefined ? instance.alloc(where, weight.length * 4) : 0;
-  const biasAt = bias === null ? 0 : instance.alloc(where, bias.length * 4);
-  const packedAt = p.packed ? instance.alloc(where, g.groups * mPanels * K * 16) : weightAt;
-  const packedBiasAt = p.packed ? instance.alloc(where, g.groups * mPanels * 16) : biasAt;
+  const kernelWeights = resident ?? layWeights(instance, g, p, weight, bias);
   const paddedAt = p.paddedPlane === null ? 0 : instance.alloc(where, g.n * g.cIn * p.paddedPlane * 4);
   const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
   const outputAt = typeof output === 'number' ? output : instance.alloc(where, output.length * 4);
@@ -83,8 +104,6 @@ export function execute(
   } else if (typeof input !== 'number' && feed === null) {
     instance.write(inputAt, input);
   }
-  if (p.winograd === undefined) instance.write(weightAt, weight);
-  if (bias !== null) instance.write(biasAt, bias);
   if (p.offsets !== null) instance.writeInts(offsetsAt, p.offsets);
 
   const block = new Int32Array(Param.COUNT);
@@ -95,8 +114,8 @@ export function execute(
   block[Param.ACTIVATION] = separate ? 0 : ACTIVATION[activation];
   block[Param.RESIDUAL] = separate ? 0 : residual;
   block[Param.INPUT] = inputAt;
-  block[Param.WEIGHT] = packedAt;
-  block[Param.BIAS] = packedBiasAt;
+  block[Param.WEIGHT] = kernelWeights.weights;
+  block[Param.BIAS] = kernelWeights.biases;
   block[Param.OUTPUT] = outputAt;
   block[Param.OFFSETS] = offsetsAt;
   block[Param.PADDED] = paddedAt;
@@ -110,7 +129,6 @@ export function execute(
   }
   for (const key in p.fields) block[Number(key)] = p.fields[Number(key) as Param] as number;
   instance.writeInts(params, block);
-  if (p.packed) instance.exports.packWeights(params, weightAt, biasAt);
   if (padKernel !== null) pool.run(padKernel, params, g.n * g.cIn, parallel, feed);
   if (p.winograd !== undefined) pool.run(TRANSFORMS[p.winograd.tile].input, params, g.n * g.cIn * phases(p.winograd.tile), parallel);
   pool.run(p.kernel, params, p.tasks, parallel, padKernel === null ? feed : null);

@@ -100,7 +100,7 @@ export function runConv2dInputGrad(
   }
   if (g.groups === g.cIn && g.cIn > 1 && (g.strideH > 1 || g.strideW > 1)) {
     instance.reset();
-    execute(instance, pool, g, { p: planDepthwiseInputGrad(g), transformed: 0 }, gradOutput, weight, null, gradInput, 'none');
+    execute(instance, pool, g, { p: planDepthwiseInputGrad(g), transformed: 0, resident: null }, gradOutput, weight, null, gradInput, 'none');
     return;
   }
   const phases = inputGradPhases(g);

@@ -56,14 +56,16 @@ function layout(instance: WasmInstance, network: Network): number[] {
 }
 
 /**
- * Runs `network` with its values in WebAssembly memory. Each convolution's transformed weights are
- * kept resident where they all fit at once; else each is laid out with its step. Steps other than
+ * Runs `network` with its values in WebAssembly memory. Each convolution's transformed weights (and,
+ * for a `constant` network, its packed weights and biases) are kept resident where they all fit at
+ * once; else each is laid out with its step. Steps other than
  * convolutions run the reference kernels on views of the memory (pooling, concatenation: memory-bound
  * and small beside the convolutions).
  */
 export function runNetwork(instance: WasmInstance, pool: ThreadPool, network: Network, input: Float32Array, output: Float32Array): boolean {
   const evictions = instance.evictions;
-  const convs = network.steps.map((s) => (s.op === 'conv2d' ? prepare(instance, s.geom, s.weight) : null));
+  const residency = network.constant === true ? 'all' : 'transformed';
+  const convs = network.steps.map((s) => (s.op === 'conv2d' ? prepare(instance, s.geom, s.weight, s.bias, residency) : null));
   const resident = instance.evictions === evictions;
   instance.reset();
   const offsets = layout(instance, network);
@@ -71,7 +73,7 @@ export function runNetwork(instance: WasmInstance, pool: ThreadPool, network: Ne
   const mark = instance.mark();
   network.steps.forEach((step, i) => {
     if (step.op === 'conv2d') {
-      const prepared = resident ? convs[i] : prepare(instance, step.geom, step.weight, false);
+      const prepared = resident ? convs[i] : prepare(instance, step.geom, step.weight, step.bias, 'none');
       if (prepared !== null) {
         execute(instance, pool, step.geom, prepared, offsets[step.input], step.weight, step.bias, offsets[step.output], step.activation, step.residual === null ? 0 : offsets[step.residual]);
         instance.release(mark);

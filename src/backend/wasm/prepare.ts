@@ -1,6 +1,8 @@
 /** A layer's plan for the chosen path, and the weights it keeps in WebAssembly memory between runs. */
 import type { ConvGeometry } from '../backend.js';
+import { layWeights } from './execute.js';
 import type { WasmInstance } from './instance.js';
+import { Param } from './params.js';
 import { planDepthwise } from './plan-depthwise.js';
 import { planGemmDirect, planGemmIm2col } from './plan-gemm.js';
 import { planWinograd } from './plan-winograd.js';
@@ -8,10 +10,44 @@ import type { Plan } from './plan.js';
 import { chooseStrategy, WINOGRAD_TILE, type Strategy } from './strategy.js';
 import { transformedWeights } from './winograd.js';
 
-/** A layer's strategy and plan, and the offset of its transformed weights (Winograd's, kept in memory). */
+/** Offsets of a layer's weights and biases as its kernel reads them (packed for the GEMM paths). */
+export interface KernelWeights {
+  weights: number;
+  biases: number;
+}
+
+/** A layer's strategy and plan, its transformed weights (Winograd's, kept in memory), and its kernel weights where kept. */
 export interface Prepared {
   p: Plan;
   transformed: number;
+  /** Null: laid out with each run. */
+  resident: KernelWeights | null;
+}
+
+/**
+ * What stays in memory between runs: nothing, Winograd's transformed weights (checked against the
+ * weights at every run), or all of the layer's kernel weights (for weights that never change).
+ */
+export type Residency = 'none' | 'transformed' | 'all';
+
+/** Kernel weights of never-changing weight arrays, as the kernels read them: packed once, copied in once. */
+const packed = new WeakMap<Float32Array, { plan: Plan; weights: Float32Array; biases: Float32Array | null }>();
+
+/** The floats of `weight` and `bias` as `p`'s kernel reads them, laid out once in the arena (which may be reused) and read back. */
+function kernelWeights(instance: WasmInstance, g: ConvGeometry, p: Plan, weight: Float32Array, bias: Float32Array | null) {
+  const hit = packed.get(weight);
+  if (hit !== undefined && hit.plan.kernel === p.kernel && hit.plan.packed === p.packed) return hit;
+  const mark = instance.mark();
+  const at = layWeights(instance, g, p, weight, bias);
+  const mPanels = p.fields[Param.M_PANELS] ?? 0;
+  const K = p.fields[Param.K] ?? 0;
+  const read = (offset: number, length: number) => instance.floats(offset, length).slice();
+  const entry = p.packed
+    ? { plan: p, weights: read(at.weights, g.groups * mPanels * K * 4), biases: read(at.biases, g.groups * mPanels * 4) }
+    : { plan: p, weights: weight, biases: bias };
+  instance.release(mark);
+  packed.set(weight, entry);
+  return entry;
 }
 
 /** The plan of `strategy`'s path for `g`. */
@@ -23,17 +59,28 @@ function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
 }
 
 /**
- * Plans a layer and lays out its transformed weights: kept in memory while the weights are unchanged
- * (`resident`), or in the arena for this run alone. Null for the reference kernel.
+ * Plans a layer and lays out what `residency` keeps in memory (else each run lays it out in the arena).
+ * Call before the arena is laid out: keeping may move it. Null for the reference kernel.
  */
-export function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array, resident = true): Prepared | null {
+export function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array, bias: Float32Array | null, residency: Residency): Prepared | null {
   const strategy = chooseStrategy(g);
   if (strategy === 'reference') return null;
   const p = plan(strategy, g);
-  if (p.winograd === undefined) return { p, transformed: 0 };
-  const weights = transformedWeights(g, weight, p.winograd.tile);
-  if (resident) return { p, transformed: instance.keep('conv2d', weights) };
-  const transformed = instance.alloc('conv2d', weights.length * 4);
-  instance.write(transformed, weights);
-  return { p, transformed };
+  let transformed = 0;
+  if (p.winograd !== undefined) {
+    const weights = transformedWeights(g, weight, p.winograd.tile);
+    if (residency === 'none') {
+      transformed = instance.alloc('conv2d', weights.length * 4);
+      instance.write(transformed, weights);
+    } else {
+      transformed = instance.keep('conv2d', weights);
+    }
+  }
+  if (residency !== 'all') return { p, transformed, resident: null };
+  const kept = kernelWeights(instance, g, p, weight, bias);
+  const resident = {
+    weights: p.winograd === undefined ? instance.keep('conv2d', kept.weights) : 0,
+    biases: kept.biases === null ? 0 : instance.keep('conv2d', kept.biases),
+  };
+  return { p, transformed, resident };
 }
