@@ -1,7 +1,8 @@
 /**
  * An evaluation-mode model compiled into a `Network`: the graph `exportOnnx` builds (the model's
- * inference form) with BatchNorm folded into the convolution before it, and each ReLU, ReLU6 and
- * residual add that follows a convolution done as the convolution writes its output.
+ * inference form) with BatchNorm folded into the convolution before it, each ReLU, ReLU6 and residual
+ * add that follows a convolution done as the convolution writes its output, and kernels' taps that
+ * read only padding dropped.
  */
 import type { Activation, ConvGeometry, Network, NetworkStep, PoolGeometry } from '../backend/backend.js';
 import { buildGraph, ONNX_DEFAULT_OPSET, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from '../io/onnx/export.js';
@@ -9,6 +10,7 @@ import type { GraphNode, OnnxAttributes } from '../io/onnx/graph.js';
 import type { Module } from '../nn/module.js';
 import { adaptiveAvgPool2dGeometry } from '../ops/pool.js';
 import { numelOf, type Tensor } from '../tensor.js';
+import { trimTaps } from './trim.js';
 
 /** A compiled model: its network, and the parameters and buffers the network's weights came from. */
 export interface Compiled {
@@ -123,7 +125,7 @@ class Compiler {
           groups: int(a, 'group', 1), outH, outW,
         };
         const bias = b === undefined || b === '' ? null : this.constant(b);
-        this.push({ op: 'conv2d', geom, weight, bias, activation: 'none', input: this.value(x).id, residual: null, output: 0 }, out, outputShape);
+        this.push({ op: 'conv2d', ...trimTaps(geom, weight), bias, activation: 'none', input: this.value(x).id, residual: null, output: 0 }, out, outputShape);
         return;
       }
       case 'BatchNormalization':
