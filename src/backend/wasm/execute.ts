@@ -74,11 +74,13 @@ export function execute(
 ): void {
   const where = 'conv2d';
   const params = instance.alloc(where, Param.COUNT * 4);
-  // An unpadded stride-1 input from an array goes straight into its planes, at the plane stride the direct kernel wants.
-  const inPlace = typeof input !== 'number' && p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  // An unpadded stride-1 input goes straight into its planes, at the plane stride the direct kernel
+  // wants; one in memory is read where it lies, where the plan is for planes one after another
+  const unpadded = p.kernel === 'gemmDirectTask' && p.split === 1 && g.padTop + g.padBottom + g.padLeft + g.padRight === 0;
+  const inPlace = unpadded && (typeof input !== 'number' || p.paddedPlane === g.h * g.w);
   const inputAt = typeof input === 'number' ? input : inPlace ? 0 : instance.alloc(where, input.length * 4);
   const kernelWeights = resident ?? layWeights(instance, g, p, weight, bias);
-  const paddedAt = p.paddedPlane === null ? 0 : instance.alloc(where, g.n * g.cIn * p.paddedPlane * 4);
+  const paddedAt = p.paddedPlane === null ? 0 : inPlace && typeof input === 'number' ? input : instance.alloc(where, g.n * g.cIn * p.paddedPlane * 4);
   const offsetsAt = p.offsets === null ? 0 : instance.alloc(where, p.offsets.length * 4);
   const outputAt = typeof output === 'number' ? output : instance.alloc(where, output.length * 4);
   const workspaceAt = instance.alloc(where, pool.size * p.workspaceBytes);
@@ -98,7 +100,7 @@ export function execute(
   // the first kernel's task t reads plane t alone (a padded copy, or depthwise): the input is fed to it,
   // so that on threads the workers start on the planes already copied in while the caller copies the rest
   const feed = typeof input !== 'number' && (padKernel !== null || p.kernel === 'depthwiseTask') ? planeFeed(instance, input, inputAt, g.n * g.cIn) : null;
-  if (inPlace && p.paddedPlane !== null) {
+  if (inPlace && p.paddedPlane !== null && typeof input !== 'number') {
     const planeIn = g.h * g.w;
     for (let i = 0; i < g.n * g.cIn; i++) instance.write(paddedAt + i * p.paddedPlane * 4, input.subarray(i * planeIn, (i + 1) * planeIn));
   } else if (typeof input !== 'number' && feed === null) {

@@ -65,7 +65,7 @@ function layout(instance: WasmInstance, network: Network): number[] {
 export function runNetwork(instance: WasmInstance, pool: ThreadPool, network: Network, input: Float32Array, output: Float32Array): boolean {
   const evictions = instance.evictions;
   const residency = network.constant === true ? 'all' : 'transformed';
-  const convs = network.steps.map((s) => (s.op === 'conv2d' ? prepare(instance, s.geom, s.weight, s.bias, residency) : null));
+  const convs = network.steps.map((s) => (s.op === 'conv2d' ? prepare(instance, s.geom, s.weight, s.bias, residency, true) : null));
   const resident = instance.evictions === evictions;
   instance.reset();
   const offsets = layout(instance, network);
@@ -73,7 +73,7 @@ export function runNetwork(instance: WasmInstance, pool: ThreadPool, network: Ne
   const mark = instance.mark();
   network.steps.forEach((step, i) => {
     if (step.op === 'conv2d') {
-      const prepared = resident ? convs[i] : prepare(instance, step.geom, step.weight, step.bias, 'none');
+      const prepared = resident ? convs[i] : prepare(instance, step.geom, step.weight, step.bias, 'none', true);
       if (prepared !== null) {
         execute(instance, pool, step.geom, prepared, offsets[step.input], step.weight, step.bias, offsets[step.output], step.activation, step.residual === null ? 0 : offsets[step.residual]);
         instance.release(mark);

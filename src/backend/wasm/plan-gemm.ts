@@ -24,8 +24,23 @@ function blocking(g: ConvGeometry): { [Param.K]: number; [Param.KC]: number; [Pa
   return { [Param.K]: (g.cIn / g.groups) * g.kH * g.kW, [Param.KC]: KC, [Param.M_PANELS]: Math.ceil(g.cOut / g.groups / 4) };
 }
 
-/** Plans the direct GEMM: B's rows are offsets into the padded input planes, split into stride x stride sub-images. */
-export function planGemmDirect(g: ConvGeometry): Plan {
+/**
+ * Whether an unpadded stride-1 layer may read its input planes where they lie, one after another (`h *
+ * w` floats apart) rather than from a copy at `planeStride`'s spacing: where that spacing still spreads
+ * the rows a tile reads over at least 16 of L1's 64 sets.
+ */
+export function readsInPlace(g: ConvGeometry): boolean {
+  if (g.padTop + g.padBottom + g.padLeft + g.padRight !== 0 || g.strideH !== 1 || g.strideW !== 1) return false;
+  const lines = (g.h * g.w) / 16;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return !Number.isInteger(lines) || gcd(lines, 64) <= 4;
+}
+
+/**
+ * Plans the direct GEMM: B's rows are offsets into the padded input planes, split into stride x stride
+ * sub-images; `inPlace`, into the input's own planes (see `readsInPlace`).
+ */
+export function planGemmDirect(g: ConvGeometry, inPlace = false): Plan {
   const block = blocking(g);
   const K = block[Param.K];
   const offsets = new Int32Array(K);
@@ -33,7 +48,7 @@ export function planGemmDirect(g: ConvGeometry): Plan {
   const split = g.strideH;
   const hp = Math.ceil((g.h + g.padTop + g.padBottom) / split);
   const wp = Math.ceil((g.w + g.padLeft + g.padRight) / split);
-  const subPlane = planeStride(hp * wp);
+  const subPlane = inPlace ? hp * wp : planeStride(hp * wp);
   const plane = split === 1 ? subPlane : planeStride(split * split * subPlane);
   // B's row k = (channel, ky, kx) for output (y, x) starts at padded[channel][s y + ky dH][s x + kx dW],
   // which is sub-image ((ky dH) % s, (kx dW) % s) at (y + floor(ky dH / s), x + floor(kx dW / s))

@@ -4,7 +4,7 @@ import { layWeights } from './execute.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
 import { planDepthwise } from './plan-depthwise.js';
-import { planGemmDirect, planGemmIm2col } from './plan-gemm.js';
+import { planGemmDirect, planGemmIm2col, readsInPlace } from './plan-gemm.js';
 import { planWinograd } from './plan-winograd.js';
 import type { Plan } from './plan.js';
 import { chooseStrategy, WINOGRAD_TILE, type Strategy } from './strategy.js';
@@ -50,22 +50,23 @@ function kernelWeights(instance: WasmInstance, g: ConvGeometry, p: Plan, weight:
   return entry;
 }
 
-/** The plan of `strategy`'s path for `g`. */
-function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry): Plan {
+/** The plan of `strategy`'s path for `g`, whose input is in WebAssembly memory already where `inMemory`. */
+function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry, inMemory: boolean): Plan {
   if (strategy === 'depthwise') return planDepthwise(g);
   const m = WINOGRAD_TILE[strategy];
   if (m !== undefined) return planWinograd(g, m);
-  return strategy === 'gemm-direct' ? planGemmDirect(g) : planGemmIm2col(g);
+  return strategy === 'gemm-direct' ? planGemmDirect(g, inMemory && readsInPlace(g)) : planGemmIm2col(g);
 }
 
 /**
- * Plans a layer and lays out what `residency` keeps in memory (else each run lays it out in the arena).
+ * Plans a layer and lays out what `residency` keeps in memory (else each run lays it out in the arena);
+ * `inMemory`: the input will be in WebAssembly memory (a network's value), where the GEMM may read it in place.
  * Call before the arena is laid out: keeping may move it. Null for the reference kernel.
  */
-export function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array, bias: Float32Array | null, residency: Residency): Prepared | null {
+export function prepare(instance: WasmInstance, g: ConvGeometry, weight: Float32Array, bias: Float32Array | null, residency: Residency, inMemory = false): Prepared | null {
   const strategy = chooseStrategy(g);
   if (strategy === 'reference') return null;
-  const p = plan(strategy, g);
+  const p = plan(strategy, g, inMemory);
   let transformed = 0;
   if (p.winograd !== undefined) {
     const weights = transformedWeights(g, weight, p.winograd.tile);
