@@ -11,6 +11,7 @@ import { referenceBackend } from '../../src/backend/reference/index.js';
 import { wasmBackend } from '../../src/backend/wasm/index.js';
 import { Generator } from '../../src/index.js';
 import { CONFIGS, withConfig } from '../support/backends.js';
+import { worst } from '../support/relative-error.js';
 
 const ACTIVATIONS: Activation[] = ['none', 'relu', 'relu6'];
 
@@ -67,16 +68,6 @@ const SECOND: Record<string, Omit<ConvGeometry, 'n' | 'cIn' | 'h' | 'w' | 'outH'
   'depthwise 3x3': { kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, dilationH: 1, dilationW: 1, groups: 0 },
   'dilated grouped 3x3 (im2col)': { kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2, padBottom: 2, padLeft: 2, padRight: 2, dilationH: 2, dilationW: 2, groups: 2 },
 };
-
-function worst(actual: Float32Array, expected: Float32Array): number {
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
-}
 
 test('runNetwork in WebAssembly memory gives the step-by-step reference values, for every kernel, activation and residual', () => {
   const g = new Generator(71);

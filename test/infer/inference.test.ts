@@ -14,6 +14,7 @@ import {
 import { getFusion, setFusion } from '../../src/infer/inference.js';
 import { aspp, mobilenetV2, resnextBottleneck } from '../../src/models/index.js';
 import { twinJSON, TWIN_KINDS } from '../../src/train/twins.js';
+import { worst } from '../support/relative-error.js';
 
 const g = new Generator(2024);
 
@@ -54,17 +55,6 @@ function run(model: Module, x: Tensor, options: { fusion: boolean; backend?: str
   }
 }
 
-function relError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
-}
-
 class Unknown extends Module {
   forward(x: Tensor): Tensor {
     return x;
@@ -99,9 +89,9 @@ test('every architecture gives its modules\' values when compiled, as one networ
     const modules = run(model, x, { fusion: false });
     const compiled = run(model, x, { fusion: true });
     assert.equal(compiled.networks, 1, `${name}: one network`);
-    const err = relError(compiled.y, reference);
+    const err = worst(compiled.y, reference);
     assert.ok(err < 1e-5, `${name}: compiled vs reference ${err}`);
-    assert.ok(relError(modules.y, reference) < 1e-5, name);
+    assert.ok(worst(modules.y, reference) < 1e-5, name);
   }
 });
 
@@ -112,7 +102,7 @@ test('a changed parameter or buffer is seen: optimiser steps, loadStateDict, run
     const expected = run(model, x, { fusion: false }).y;
     const compiled = run(model, x, { fusion: true });
     assert.equal(compiled.networks, 1, what);
-    assert.ok(relError(compiled.y, expected) < 1e-5, `${what}: ${relError(compiled.y, expected)}`);
+    assert.ok(worst(compiled.y, expected) < 1e-5, `${what}: ${worst(compiled.y, expected)}`);
   };
   check('compiled first');
   const before = run(model, x, { fusion: true }).y;
@@ -122,13 +112,13 @@ test('a changed parameter or buffer is seen: optimiser steps, loadStateDict, run
   sum(model.forward(randn([2, 3, 32, 32], g))).backward(); // training mode also moves the running statistics
   opt.step();
   model.eval();
-  assert.ok(relError(run(model, x, { fusion: true }).y, before) > 1e-3, 'the step changed the output');
+  assert.ok(worst(run(model, x, { fusion: true }).y, before) > 1e-3, 'the step changed the output');
   check('after a training step');
 
   const other = trained(mobilenetV2({ widthMult: 0.35, numClasses: 4, generator: g }));
   model.loadStateDict(other.stateDict());
   check('after loadStateDict');
-  assert.ok(relError(run(model, x, { fusion: true }).y, run(other, x, { fusion: true }).y) === 0, 'the loaded model computes as the one it came from');
+  assert.ok(worst(run(model, x, { fusion: true }).y, run(other, x, { fusion: true }).y) === 0, 'the loaded model computes as the one it came from');
 
   const conv = model.features.layers[0] as Sequential;
   (conv.layers[1] as BatchNorm2d).runningMean!.data[0] += 1;
@@ -176,7 +166,7 @@ test('a bad input gets the modules\' own error, and a new batch size its own net
   assert.throws(() => run(model, bad, { fusion: true }), (e: Error) => e.message === message);
   for (const n of [1, 3, 2]) {
     const x = randn([n, 3, 32, 32], g);
-    assert.ok(relError(run(model, x, { fusion: true }).y, run(model, x, { fusion: false }).y) < 1e-5, `batch ${n}`);
+    assert.ok(worst(run(model, x, { fusion: true }).y, run(model, x, { fusion: false }).y) < 1e-5, `batch ${n}`);
   }
   assert.throws(() => setFusion('yes' as unknown as boolean), { message: "setFusion: on must be true or false, got 'yes'" });
 });
