@@ -95,7 +95,7 @@ export function execute(
     };
     instance.write(wino.zero, zeros);
   }
-  const parallel = macsOf(g) >= tuning.parallelMacs;
+  const parallel = macsOf(g) >= (typeof input === 'number' ? tuning.parallelMacs / 32 : tuning.parallelMacs);
   const padKernel: TaskKernel | null = p.paddedPlane !== null && !inPlace ? (p.split > 1 ? 'splitTask' : 'padTask') : null;
   // the first kernel's task t reads plane t alone (a padded copy, or depthwise): the input is fed to it,
   // so that on threads the workers start on the planes already copied in while the caller copies the rest
