@@ -122,3 +122,32 @@ test('a network whose output is a middle value (a later step unread) writes that
   assert.ok(worst(actual, expected) < 1e-6);
   assert.ok(expected.some((v) => v === 6) && expected.some((v) => v === 0), 'the case clamps at both ends');
 });
+
+test('1x1 convolutions of 1x1 images (Linear layers) on the dense kernel, with residuals and activations', () => {
+  const g = new Generator(29);
+  for (let i = 0; i < 24; i++) {
+    const n = 1 + Math.floor(g.uniform() * 4);
+    const K = 1 + Math.floor(g.uniform() * 300);
+    const cOut = 1 + Math.floor(g.uniform() * 70);
+    const geom = conv(n, K, 1, cOut, 1);
+    const activation = ACTIVATIONS[i % 3];
+    const net: Network = {
+      sizes: [n * K, n * cOut, n * cOut, n * cOut],
+      steps: [
+        { op: 'conv2d', geom, weight: values(g, cOut * K, 1 / Math.sqrt(K)), bias: values(g, cOut, 1), activation: 'none', input: 0, residual: null, output: 1 },
+        { op: 'conv2d', geom: conv(n, K, 1, cOut, 1), weight: values(g, cOut * K, 4 / Math.sqrt(K)), bias: i % 2 === 0 ? null : values(g, cOut, 1), activation, input: 0, residual: 1, output: 2 },
+        { op: 'activation', kind: 'relu', input: 2, output: 3 },
+      ],
+      output: 3,
+      constant: i % 2 === 0,
+    };
+    const input = values(g, n * K, 1);
+    const expected = new Float32Array(n * cOut);
+    runNetworkSteps(referenceBackend, net, input, expected);
+    for (const config of CONFIGS.filter((c) => c.name === 'wasm')) {
+      const actual = new Float32Array(expected.length).fill(NaN);
+      withConfig(config, () => wasmBackend.runNetwork!(net, input, actual));
+      assert.ok(worst(actual, expected) < 1e-5, `n ${n}, K ${K}, cOut ${cOut}: ${worst(actual, expected)}`);
+    }
+  }
+});

@@ -111,7 +111,7 @@ export function execute(
   const block = new Int32Array(Param.COUNT);
   writeGeometry(block, g);
   // the GEMM kernels add a residual as they write; the others leave it to a pass of their output
-  const fusesResidual = p.kernel === 'gemmDirectTask' || p.kernel === 'gemmIm2colTask';
+  const fusesResidual = p.kernel === 'gemmDirectTask' || p.kernel === 'gemmIm2colTask' || p.kernel === 'denseTask';
   const separate = residual !== 0 && !fusesResidual;
   block[Param.ACTIVATION] = separate ? 0 : ACTIVATION[activation];
   block[Param.RESIDUAL] = separate ? 0 : residual;

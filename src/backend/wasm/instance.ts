@@ -14,6 +14,7 @@ export interface KernelExports {
   gemmIm2colTask(params: number, task: number, worker: number): void;
   padTask(params: number, task: number, worker: number): void;
   depthwiseTask(params: number, task: number, worker: number): void;
+  denseTask(params: number, task: number, worker: number): void;
   splitTask(params: number, task: number, worker: number): void;
   winograd4InputTask(params: number, task: number, worker: number): void;
   winogradGemmTask(params: number, task: number, worker: number): void;

@@ -36,7 +36,7 @@ export const TASK_KERNELS = [
   'winograd6InputTask', 'winograd6OutputTask', 'winograd7InputTask', 'winograd7OutputTask',
   'weightGradGemmTask', 'weightGradSumTask', 'depthwiseWeightGradTask',
   'winogradWeightGradInputTask', 'winogradWeightGradOutputTask', 'winogradWeightGradGemmTask', 'winogradWeightGradWeightTask',
-  'depthwiseInputGradTask',
+  'depthwiseInputGradTask', 'denseTask',
 ] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 

@@ -3,6 +3,7 @@ import type { ConvGeometry } from '../backend.js';
 import { layWeights } from './execute.js';
 import type { WasmInstance } from './instance.js';
 import { Param } from './params.js';
+import { planDense } from './plan-dense.js';
 import { planDepthwise } from './plan-depthwise.js';
 import { planGemmDirect, planGemmIm2col, readsInPlace } from './plan-gemm.js';
 import { planWinograd } from './plan-winograd.js';
@@ -53,6 +54,7 @@ function kernelWeights(instance: WasmInstance, g: ConvGeometry, p: Plan, weight:
 /** The plan of `strategy`'s path for `g`, whose input is in WebAssembly memory already where `inMemory`. */
 function plan(strategy: Exclude<Strategy, 'reference'>, g: ConvGeometry, inMemory: boolean): Plan {
   if (strategy === 'depthwise') return planDepthwise(g);
+  if (strategy === 'dense') return planDense(g);
   const m = WINOGRAD_TILE[strategy];
   if (m !== undefined) return planWinograd(g, m);
   return strategy === 'gemm-direct' ? planGemmDirect(g, inMemory && readsInPlace(g)) : planGemmIm2col(g);

@@ -72,7 +72,7 @@ const WINOGRAD_S2_MIN_CHANNELS = 24;
 /** F(7x7, 2x2) on a stride-2 layer's phases sums 4 per input channel (measured, against the direct sum: 4.5e-5 at 256, 6.7e-5 at 1024). */
 const WINOGRAD_S2_MAX_CHANNELS = 256;
 
-export type Strategy = 'reference' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4' | 'winograd-f6' | 'winograd-s2';
+export type Strategy = 'reference' | 'dense' | 'depthwise' | 'gemm-direct' | 'gemm-im2col' | 'winograd-f2' | 'winograd-f4' | 'winograd-f6' | 'winograd-s2';
 
 /** Each Winograd strategy's output tile size ('winograd-s2': F(7x7, 2x2) over a 3x3 stride-2 layer's four phases). */
 export const WINOGRAD_TILE: Partial<Record<Strategy, TileSize>> = { 'winograd-f2': 2, 'winograd-f4': 4, 'winograd-f6': 6, 'winograd-s2': 7 };
@@ -84,7 +84,7 @@ export function macsOf(g: ConvGeometry): number {
 
 /**
  * The kernel a convolution runs on: tiny ones on the reference kernel; depthwise ones (groups = C_in)
- * on the direct depthwise kernel; 3x3 stride-1 ones (dilated too) with at least 12 channels per group and
+ * on the direct depthwise kernel; 1x1 ones of 1x1 images (Linear layers) on the dense kernel; 3x3 stride-1 ones (dilated too) with at least 12 channels per group and
  * 16 tiles on Winograd, F(6x6, 3x3), F(4x4, 3x3) or F(2x2, 3x3), whichever does the fewest multiplies
  * per kept output, and 3x3 stride-2 ones with 24 to 256 channels per group and 16 tiles of 7x7 outputs
  * on F(7x7, 2x2) over the input's four phases ('winograd-s2'), unless `setWinograd(false)`;
@@ -108,6 +108,7 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
+  if (g.h === 1 && g.w === 1 && g.kH === 1 && g.kW === 1 && g.groups === 1) return 'dense';
   // a dilated layer splits into d x d sub-images, each covered by m x m tiles
   const d = g.dilationH;
   const tiles = (m: Tile3) => gemmColumns(g.n, d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m));

@@ -6,6 +6,7 @@
 export { gemmDirectTask, gemmIm2colTask, packWeights } from './gemm';
 export { padTask, splitTask } from './plane';
 export { depthwiseTask } from './depthwise';
+export { denseTask } from './dense';
 export { reluFloats, reluGradFloats, activationFloats, activationGradFloats, residualFloats } from './activation';
 export {
   winograd4InputTask, winogradGemmTask, winograd4OutputTask, winograd2InputTask, winograd2OutputTask,
