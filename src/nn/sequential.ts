@@ -57,7 +57,8 @@ export class Sequential extends Module {
    * Runs the layers in order. A convolution followed by `ReLU` runs as one layer that applies the ReLU as
    * it writes its output: the same values, one pass over the output instead of two. Consecutive
    * convolutions (zero-padded, with or without that ReLU) run as one `conv2dChain`: on the wasm backend
-   * the outputs between them stay in WebAssembly memory.
+   * the outputs between them stay in WebAssembly memory. In evaluation mode without gradients the whole
+   * model runs as one compiled network instead (see `setFusion`).
    */
   forward(input: Tensor): Tensor {
     const compiled = inferenceForward(this, input);
