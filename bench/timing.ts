@@ -17,7 +17,12 @@ export interface TimingOptions {
    * slow). One is enough for a call that alone outlasts `warmupMs` (the reference backend on W8).
    */
   readonly warmupMinCalls: number;
-  /** ...and keep warming up until this much time has passed (one call is enough if it alone takes longer). */
+  /**
+   * ...and keep warming up until this much time has passed (one call is enough if it alone takes longer).
+   * V8 compiles WebAssembly with its baseline compiler first and its optimising one for hot functions
+   * later: a 1x1 layer (W1) took about 300 ms of calls to settle at its speed, at 1.4-2x its time
+   * before, so a warm-up of 100-300 ms timed half-compiled kernels (convkit's and the peers').
+   */
   readonly warmupMs: number;
   /** Timed samples: at least this many, even if a single call overruns the budget... */
   readonly minSamples: number;
@@ -33,11 +38,11 @@ export interface TimingOptions {
 }
 
 export const FULL_TIMING: TimingOptions = {
-  warmupMinCalls: 1, warmupMs: 300, minSamples: 3, maxSamples: 200, budgetMs: 2000, sampleMinMs: 1,
+  warmupMinCalls: 1, warmupMs: 1000, minSamples: 3, maxSamples: 200, budgetMs: 2000, sampleMinMs: 1,
 };
 
 export const QUICK_TIMING: TimingOptions = {
-  warmupMinCalls: 1, warmupMs: 100, minSamples: 3, maxSamples: 25, budgetMs: 400, sampleMinMs: 1,
+  warmupMinCalls: 1, warmupMs: 500, minSamples: 3, maxSamples: 25, budgetMs: 400, sampleMinMs: 1,
 };
 
 export interface Timing {
