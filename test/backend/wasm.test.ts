@@ -206,6 +206,8 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 128, 28, 28], [256, 128, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // split into 2 x 2 sub-images
   assert.equal(pick([1, 32, 15, 15], [48, 32, 1, 1], { stride: 2 }), 'gemm-im2col'); // would read one sub-image of four
   assert.equal(pick([1, 32, 15, 15], [48, 32, 3, 3], { stride: [2, 1], padding: 1 }), 'gemm-im2col');
+  assert.equal(pick([1, 3, 224, 224], [32, 3, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // MobileNetV2's stem: past L2, but K = 27
+  assert.equal(pick([4, 1280, 1, 1], [1000, 1280, 1, 1]), 'dense'); // a Linear layer as a 1x1 convolution of 1x1 images
 });
 
 test('memory does not grow over 10,000 calls', () => {

@@ -29,6 +29,8 @@ export const tuning = {
  */
 const DIRECT_MAX_K = 1024;
 const DIRECT_MAX_BYTES = 512 * 1024;
+/** Strided layers read their split input in place past DIRECT_MAX_BYTES up to this K (see the end of chooseStrategy). */
+const STRIDED_DIRECT_MAX_K = 32;
 /** F(4x4, 3x3) keeps within 1e-4 of the direct sum up to this many input channels per group (measured: 2.9e-5 at 1024). */
 const WINOGRAD_MAX_CHANNELS = 1024;
 
@@ -138,6 +140,9 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   if (strideOne) return K <= DIRECT_MAX_K || fitsL2 ? 'gemm-direct' : 'gemm-im2col';
   // strided: the direct kernel reads the input split into stride x stride sub-images, all of them when
   // the kernel is at least the stride (measured: 3x3 stride 2 on 128 channels of 28x28 1.13x faster than
-  // im2col, on 32 of 15x15 2.6x; on 64 of 56x56, 861 KiB a group, 1.16x slower; 1x1 stride 2 slower)
-  return g.strideH === g.strideW && g.kH >= g.strideH && g.kW >= g.strideW && fitsL2 ? 'gemm-direct' : 'gemm-im2col';
+  // im2col, on 32 of 15x15 2.6x; on 64 of 56x56, 861 KiB a group, 1.16x slower; 1x1 stride 2 slower),
+  // and past L2 where K is small, the few planes a tile reads staying in cache (MobileNetV2's stem, 3 of
+  // 224x224, 613 KiB, K = 27: 2.02 against 2.53 ms a call, one thread, best of 6 rounds)
+  const direct = fitsL2 || K <= STRIDED_DIRECT_MAX_K;
+  return g.strideH === g.strideW && g.kH >= g.strideH && g.kW >= g.strideW && direct ? 'gemm-direct' : 'gemm-im2col';
 }
