@@ -27,7 +27,7 @@ export { nllLoss, crossEntropy, mseLoss, REDUCTIONS, type Reduction, type ClassT
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
 export type { Node } from './autograd/node.js';
 export type { BackwardOptions } from './autograd/engine.js';
-export { Module, type StateDict } from './nn/module.js';
+export { Module, type StateDict, type ChildInput } from './nn/module.js';
 export { Conv2d, PADDING_MODES, type PaddingMode, type Conv2dModuleOptions } from './nn/conv2d.js';
 export { DepthwiseSeparableConv2d, type DepthwiseSeparableOptions } from './nn/depthwise-separable.js';
 export { ReLU } from './nn/relu.js';

@@ -7,7 +7,8 @@ import { argError, show } from '../errors.js';
 import type { ConvGeometry } from '../backend/backend.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
-import { checkModule, type Module } from '../nn/module.js';
+import { checkModule, type ChildInput, type Module } from '../nn/module.js';
+import { ModuleList } from '../nn/module-list.js';
 import { positiveInt } from '../ops/args.js';
 import { checkShape, numelOf } from '../tensor.js';
 
@@ -66,38 +67,54 @@ function ownWork(module: Module, inputShape: readonly number[]): { outputShape: 
 }
 
 /**
- * The cost of `module` on an input of `inputShape`, without running it. Containers (`Sequential`,
- * `DepthwiseSeparableConv2d`) apply their children in order and add their costs; layers without a
- * convolution or linear map count no MACs. The output shape is the module's `outputShape`.
+ * What each child of `module` is fed on an input of `inputShape`, from its `childInputs`, checked to
+ * describe every child.
+ */
+export function childInputsOf(where: string, module: Module, inputShape: readonly number[]): ChildInput[] {
+  const inputs = module.childInputs(inputShape);
+  const count = module.namedChildren().length;
+  if (!Array.isArray(inputs) || inputs.length !== count) {
+    throw argError(where, `${module.constructor.name}.childInputs must describe its ${count} children, got ${show(inputs)}`);
+  }
+  return inputs;
+}
+
+/** A {@link LayerCost} whose output shape is null for a ModuleList: it has no forward, its holder uses its modules' outputs. */
+export type PartCost = Omit<LayerCost, 'outputShape'> & { outputShape: number[] | null };
+
+/** What `layerCost` counts, for any module of a tree, a ModuleList included (what summary's rows hold). */
+export function partCost(module: Module, inputShape: readonly number[]): PartCost {
+  const inputBytes = numelOf(checkShape('layerCost', inputShape)) * BYTES_PER_FLOAT;
+  const parameters = parameterCount(module);
+  const own = ownWork(module, inputShape);
+  const outputShape = own?.outputShape ?? (module instanceof ModuleList ? null : module.outputShape(inputShape));
+  let macs = own?.macs ?? 0;
+  let biasAdditions = own?.biasAdditions ?? 0;
+  if (own === null) {
+    const inputs = childInputsOf('layerCost', module, inputShape);
+    module.namedChildren().forEach(([, child], i) => {
+      const c = partCost(child, inputs[i].shape);
+      macs += c.macs;
+      biasAdditions += c.biasAdditions;
+    });
+  }
+  return {
+    outputShape, parameters, macs, biasAdditions, flops: 2 * macs + biasAdditions, weightBytes: parameters * BYTES_PER_FLOAT,
+    inputBytes, outputBytes: outputShape === null ? 0 : numelOf(outputShape) * BYTES_PER_FLOAT,
+  };
+}
+
+/**
+ * The cost of `module` on an input of `inputShape`, without running it. A container (`Sequential`,
+ * `DepthwiseSeparableConv2d`, `MobileNetV2`, ...) costs what its children cost, each on the input its
+ * `childInputs` says (the one before's output in a chain; the block's input for parallel branches and a
+ * residual's downsample); joining, adding and pooling between them count no MACs, nor do layers without a
+ * convolution or linear map. The output shape is the module's `outputShape`.
  * @throws the error the forward pass would throw for that shape, or where a module of your own does not
- *   declare its output shape.
+ *   declare its output shape; a ModuleList has none (its holder's cost counts it).
  */
 export function layerCost(module: Module, inputShape: readonly number[]): LayerCost {
   checkModule('layerCost', module);
-  const inputBytes = numelOf(checkShape('layerCost', inputShape)) * BYTES_PER_FLOAT;
-  const own = ownWork(module, inputShape);
-  if (own !== null) {
-    const { outputShape, macs, biasAdditions } = own;
-    const parameters = parameterCount(module);
-    return {
-      outputShape, parameters, macs, biasAdditions, flops: 2 * macs + biasAdditions,
-      weightBytes: parameters * BYTES_PER_FLOAT, inputBytes, outputBytes: numelOf(outputShape) * BYTES_PER_FLOAT,
-    };
-  }
-  // Containers add up their children's costs, each child fed the one before's output shape.
-  const outputShape = module.outputShape(inputShape);
-  const parameters = parameterCount(module);
-  const total: LayerCost = {
-    outputShape, parameters, macs: 0, biasAdditions: 0, flops: 0,
-    weightBytes: parameters * BYTES_PER_FLOAT, inputBytes, outputBytes: numelOf(outputShape) * BYTES_PER_FLOAT,
-  };
-  let shape: readonly number[] = inputShape;
-  for (const [, child] of module.namedChildren()) {
-    const c = layerCost(child, shape);
-    shape = c.outputShape;
-    total.macs += c.macs;
-    total.biasAdditions += c.biasAdditions;
-    total.flops += c.flops;
-  }
-  return total;
+  if (module instanceof ModuleList) throw argError('layerCost', 'a ModuleList has no forward, so no output: ask for the cost of the module that holds it');
+  return partCost(module, inputShape) as LayerCost;
 }

@@ -6,13 +6,15 @@ import { BatchNorm2d } from '../nn/batch-norm.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { DepthwiseSeparableConv2d } from '../nn/depthwise-separable.js';
 import { Linear } from '../nn/linear.js';
+import { argError } from '../errors.js';
 import { checkModule, type Module } from '../nn/module.js';
+import { ModuleList } from '../nn/module-list.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../nn/pool.js';
 import type { PoolWindow } from '../ops/pool.js';
-import { layerCost, type LayerCost } from './cost.js';
+import { childInputsOf, partCost, type PartCost } from './cost.js';
 import { nextField, spatialLayers, IDENTITY_FIELD, type ReceptiveField } from './receptive-field.js';
 
-export interface SummaryRow extends LayerCost {
+export interface SummaryRow extends PartCost {
   /** Dotted path, as in state-dict keys (`2.depthwise`); `''` for the model itself. */
   path: string;
   type: string;
@@ -31,6 +33,13 @@ export interface SummaryRow extends LayerCost {
   branch: string;
 }
 
+/**
+ * A model's table. Each row is the module on the input its parent's `childInputs` gives it (the one before's
+ * output in a chain). Receptive fields follow the data: where branches are joined or the input (or its
+ * downsampled form) is added back, the field of the result is the largest (by area) of the fields that reach
+ * it; a global pool (MobileNetV2's before its classifier) spans the fields of every position it averages, and
+ * an adaptive pool whose windows differ leaves no one field (`null`, "varies").
+ */
 export interface Summary {
   inputShape: number[];
   outputShape: number[];
@@ -77,28 +86,65 @@ function convArgs(module: Conv2d, outChannels: number, withGroups: boolean): str
   return parts.join(', ');
 }
 
+/** The largest of the fields that reach a join or a residual add (by area); null where any of them is. */
+function largestField(fields: Array<ReceptiveField | null>): ReceptiveField | null {
+  if (fields.some((f) => f === null)) return null;
+  const area = (f: ReceptiveField) => f.size[0] * f.size[1];
+  return (fields as ReceptiveField[]).reduce((a, b) => (area(b) > area(a) ? b : a));
+}
+
+/** The field after averaging a map of `shape` over its whole height and width: one window, the map. */
+function globalPoolField(field: ReceptiveField | null, shape: readonly number[]): ReceptiveField | null {
+  const window: [number, number] = [shape[shape.length - 2], shape[shape.length - 1]];
+  return field === null ? null : nextField(field, { kernel: window, stride: window, dilation: [1, 1], padding: [0, 0] });
+}
+
+type Flow = { outputShape: number[] | null; receptiveField: ReceptiveField | null };
+
 /**
  * Walks `model` on an input of `inputShape` without running it.
  * @throws the error the forward pass would throw for that shape.
  */
 export function summary(model: Module, inputShape: readonly number[]): Summary {
   checkModule('summary', model);
+  if (model instanceof ModuleList) throw argError('summary', 'a ModuleList has no forward: summarise the module that holds it');
   const rows: SummaryRow[] = [];
+  const byPath = new Map<string, SummaryRow>();
   const visit = (module: Module, path: string, depth: number, shape: readonly number[], field: ReceptiveField | null, branch: string, indent: string): SummaryRow => {
     const children = module.namedChildren();
     const row: SummaryRow = {
       path, type: module.constructor.name, depth, branch, args: keyArgs(module), container: children.length > 0,
-      ...layerCost(module, shape), receptiveField: field,
+      ...partCost(module, shape), receptiveField: field,
     };
     rows.push(row);
-    let previous = { outputShape: shape, receptiveField: field };
+    byPath.set(path, row);
+    const inputs = row.container ? childInputsOf('summary', module, shape) : [];
+    const at = (from: string) => (path === '' ? from : from === '' ? path : `${path}.${from}`);
+    const sourceOf = (from: string, child: string): Flow => {
+      if (from === '') return { outputShape: [...shape], receptiveField: field };
+      const source = byPath.get(at(from));
+      if (source === undefined) {
+        throw argError('summary', `${module.constructor.name}.childInputs feeds ${child} from ${from}, which is not a submodule listed before it`);
+      }
+      return source;
+    };
     children.forEach(([name, child], i) => {
       const last = i === children.length - 1;
-      const childPath = path === '' ? name : `${path}.${name}`;
-      previous = visit(child, childPath, depth + 1, previous.outputShape, previous.receptiveField, indent + (last ? '└─' : '├─'), indent + (last ? '     ' : '│    '));
+      const sources = inputs[i].from.map((from) => sourceOf(from, name));
+      const joined = largestField(sources.map((s) => s.receptiveField));
+      const pooledFrom = sources[0]?.outputShape;
+      const childField = inputs[i].pooled === true && pooledFrom ? globalPoolField(joined, pooledFrom) : joined;
+      visit(child, at(name), depth + 1, inputs[i].shape, childField, indent + (last ? '└─' : '├─'), indent + (last ? '     ' : '│    '));
     });
-    const varies = module instanceof AdaptiveAvgPool2d && module.uniformWindow(shape) === null;
-    row.receptiveField = row.container ? previous.receptiveField : field === null || varies ? null : spatialLayers(module, shape).reduce(nextField, field);
+    if (row.container) {
+      // The output is made of the children's outputs that no other child takes (the last of a chain; a
+      // Bottleneck's relu and downsample): an input added back unchanged has the smaller field, so it never counts.
+      const taken = new Set(inputs.flatMap((input) => input.from.map((from) => from.split('.')[0])));
+      row.receptiveField = largestField(children.filter(([name]) => !taken.has(name)).map(([name]) => byPath.get(at(name))!.receptiveField));
+    } else {
+      const varies = module instanceof AdaptiveAvgPool2d && module.uniformWindow(shape) === null;
+      row.receptiveField = field === null || varies ? null : spatialLayers(module, shape).reduce(nextField, field);
+    }
     return row;
   };
   visit(model, '', 0, inputShape, IDENTITY_FIELD, '', '');
@@ -106,7 +152,7 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
   const leaves = rows.filter((r) => !r.container);
   return {
     inputShape: [...inputShape],
-    outputShape: top.outputShape,
+    outputShape: top.outputShape as number[], // a ModuleList, the one module without, is refused above
     rows,
     totals: {
       parameters: top.parameters, macs: top.macs, biasAdditions: top.biasAdditions, flops: top.flops, weightBytes: top.weightBytes,
@@ -124,7 +170,7 @@ export function formatSummary(s: Summary): string {
   const body = s.rows.map((r) => [
     `${r.branch}${r.type}${r.path === '' ? '' : `: ${r.path}`}`,
     r.args,
-    `[${r.outputShape.join(', ')}]`,
+    r.outputShape === null ? '--' : `[${r.outputShape.join(', ')}]`,
     r.container ? `(${count(r.parameters)})` : r.parameters === 0 ? '--' : count(r.parameters),
     r.container ? `(${count(r.macs)})` : r.macs === 0 ? '--' : count(r.macs),
     r.receptiveField === null ? 'varies' : `${r.receptiveField.size[0]}x${r.receptiveField.size[1]}`,

@@ -5,7 +5,7 @@ import { AdaptiveAvgPool2d } from '../nn/pool.js';
 import { BatchNorm2d } from '../nn/batch-norm.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Dropout } from '../nn/dropout.js';
-import { Module } from '../nn/module.js';
+import { Module, type ChildInput } from '../nn/module.js';
 import { ModuleList } from '../nn/module-list.js';
 import { ReLU } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
@@ -86,6 +86,12 @@ export class ASPP extends Module implements OnnxExportable {
   override outputShape(inputShape: readonly number[]): number[] {
     const { shape } = catShape('ASPP', this.convs.modules.map((branch) => branch.outputShape(inputShape)), 1);
     return this.project.outputShape(shape);
+  }
+
+  /** `convs` (every branch) on the block's input; `project` on the branches' outputs joined along channels. */
+  override childInputs(inputShape: readonly number[]): ChildInput[] {
+    const { shape } = catShape('ASPP', this.convs.modules.map((branch) => branch.outputShape(inputShape)), 1);
+    return [{ shape: [...inputShape], from: [''] }, { shape, from: this.convs.namedChildren().map(([i]) => `convs.${i}`) }];
   }
 
   /** Each branch, `Concat` along channels, `project`. */

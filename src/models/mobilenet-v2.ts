@@ -5,7 +5,7 @@ import { BatchNorm2d } from '../nn/batch-norm.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Dropout } from '../nn/dropout.js';
 import { Linear } from '../nn/linear.js';
-import { Module } from '../nn/module.js';
+import { Module, type ChildInput } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkOptions } from '../ops/args.js';
 import { add } from '../ops/arithmetic.js';
@@ -114,6 +114,12 @@ export class MobileNetV2 extends Module implements OnnxExportable {
   override outputShape(inputShape: readonly number[]): number[] {
     const [n, c] = this.features.outputShape(inputShape);
     return this.classifier.outputShape([n, c]);
+  }
+
+  /** `features` on the images; `classifier` on their mean over height and width, flattened to `(N, C)`. */
+  override childInputs(inputShape: readonly number[]): ChildInput[] {
+    const [n, c] = this.features.outputShape(inputShape);
+    return [{ shape: [...inputShape], from: [''] }, { shape: [n, c], from: ['features'], pooled: true }];
   }
 
   /** `features`, GlobalAveragePool, Flatten, `classifier`: torch.onnx's form. */

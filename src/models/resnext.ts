@@ -3,7 +3,7 @@ import { argError, isInt, show } from '../errors.js';
 import type { OnnxExportable, OnnxGraph, OnnxValue } from '../io/onnx/graph.js';
 import { BatchNorm2d } from '../nn/batch-norm.js';
 import { Conv2d } from '../nn/conv2d.js';
-import { Module, checkModule } from '../nn/module.js';
+import { Module, checkModule, type ChildInput } from '../nn/module.js';
 import { ReLU } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkOptions, positiveInt } from '../ops/args.js';
@@ -70,6 +70,16 @@ export class Bottleneck extends Module implements OnnxExportable {
       throw argError('Bottleneck', `the residual (shape ${show(identity)}) does not match the block's output (shape ${show(out)}): give a downsample`);
     }
     return out;
+  }
+
+  /**
+   * The body in order, `relu` on bn3's output (its last use is on the residual sum, of that shape), then
+   * `downsample` on the block's input.
+   */
+  override childInputs(inputShape: readonly number[]): ChildInput[] {
+    const inputs = super.childInputs(inputShape); // conv1 ... bn3, relu: a chain, as namedChildren lists them
+    if (this.downsample !== null) inputs[inputs.length - 1] = { shape: [...inputShape], from: [''] }; // listed last
+    return inputs;
   }
 
   /** The body, `Add` of the (downsampled) input, `Relu`; torch.onnx names the nodes by module the same way. */

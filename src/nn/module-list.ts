@@ -1,7 +1,7 @@
 /** `ModuleList`: PyTorch's `nn.ModuleList`, submodules held by index, with no forward of its own. */
 import { argError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkModule, Module } from './module.js';
+import { checkModule, Module, type ChildInput } from './module.js';
 
 /**
  * Modules held in a list, like `nn.ModuleList`: their state-dict keys are prefixed with the index (`0.weight`,
@@ -23,6 +23,11 @@ export class ModuleList extends Module {
 
   override namedChildren(): Array<[string, Module]> {
     return this.modules.map((m, i): [string, Module] => [String(i), m]);
+  }
+
+  /** Every module on the list's input, side by side, as convkit's one holder of a list (ASPP) runs them. */
+  override childInputs(inputShape: readonly number[]): ChildInput[] {
+    return this.modules.map(() => ({ shape: [...inputShape], from: [''] }));
   }
 
   /** Throws: a ModuleList is a container, run by the module that holds it (torch raises NotImplementedError). */

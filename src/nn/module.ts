@@ -8,6 +8,20 @@ import { sameShape, Tensor } from '../tensor.js';
 
 export type StateDict = Record<string, Tensor>;
 
+/** What one child of a module is fed when the module runs, as {@link Module.childInputs} tells `summary` and `layerCost`. */
+export interface ChildInput {
+  /** The shape of the child's input. */
+  shape: number[];
+  /**
+   * What the input is made of: `''` for the module's own input, else the dotted path below the module of a
+   * submodule listed before this child whose output it is (`'bn3'`, `'convs.2'`); several where outputs are
+   * concatenated or added. Receptive fields follow it.
+   */
+  from: string[];
+  /** Whether what `from` gives is averaged over its whole height and width on the way (a global pool). */
+  pooled?: boolean;
+}
+
 export abstract class Module {
   /**
    * Whether the module is in training mode (the default), as PyTorch's `module.training`: dropout drops
@@ -71,6 +85,26 @@ export abstract class Module {
   outputShape(inputShape: readonly number[]): number[] {
     void inputShape;
     throw argError('outputShape', `${this.constructor.name} does not declare its output shape: override outputShape(inputShape) to use it in summary`);
+  }
+
+  /**
+   * What each child (in `namedChildren` order) is fed when `forward` runs on an input of `inputShape`,
+   * computed without running it: what `summary` and `layerCost` walk a model with. By default the children
+   * form a chain, each fed the output of the one before (the first, the module's input), as in a
+   * Sequential; a module whose forward runs children side by side, feeds one the module's input past
+   * others, joins their outputs or reshapes between them overrides it (adding the input back to the last
+   * child's output needs nothing: the output shape is that child's, and `summary` counts the larger
+   * receptive field, the child's).
+   * @throws the error `forward` would throw for that shape.
+   */
+  childInputs(inputShape: readonly number[]): ChildInput[] {
+    const children = this.namedChildren();
+    const inputs: ChildInput[] = [{ shape: [...inputShape], from: [''] }];
+    for (let i = 1; i < children.length; i++) {
+      const [name, child] = children[i - 1];
+      inputs.push({ shape: child.outputShape(inputs[i - 1].shape), from: [name] });
+    }
+    return inputs.slice(0, children.length);
   }
 
   /**
