@@ -5,7 +5,7 @@
  */
 import { argError, isInt, show } from '../errors.js';
 import { Conv2d } from '../nn/conv2d.js';
-import { checkModule, type Module } from '../nn/module.js';
+import { checkModule, Module } from '../nn/module.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../nn/pool.js';
 import { effectiveKernelSize } from './cost.js';
 
@@ -34,7 +34,8 @@ export const IDENTITY_FIELD: ReceptiveField = { size: [1, 1], jump: [1, 1], star
  * The spatial layers of a module in forward order (layers without a kernel, like ReLU, have none). An
  * adaptive pool's windows depend on its input, so a model with one needs `inputShape` (the model's input);
  * where its windows differ in size or overlap (the output size does not divide the input's) no kernel and
- * stride describe it, and that is an error.
+ * stride describe it, and that is an error; so is a module whose children do not run one after another
+ * (it overrides `childInputs`: ASPP's branches, a Bottleneck's downsample).
  */
 export function spatialLayers(module: Module, inputShape?: readonly number[]): SpatialLayer[] {
   checkModule('spatialLayers', module);
@@ -50,6 +51,11 @@ export function spatialLayers(module: Module, inputShape?: readonly number[]): S
     const k = module.uniformWindow(inputShape);
     if (k === null) throw argError('spatialLayers', `${String(module)} on input ${show(inputShape)} has windows of different sizes or overlapping ones: no kernel and stride describe it`);
     return [{ kernel: k, stride: k, dilation: [1, 1], padding: [0, 0] }];
+  }
+  // a module that says how its children are fed (branches side by side, a residual, pooling between
+  // them) is not one list of layers: summary follows its flow
+  if (module.childInputs !== Module.prototype.childInputs) {
+    throw argError('spatialLayers', `${module.constructor.name}'s children do not run one after another (see its childInputs): no one list of layers describes it; summary(model, inputShape) gives its receptive fields`);
   }
   let shape = inputShape;
   return module.namedChildren().flatMap(([, child]) => {

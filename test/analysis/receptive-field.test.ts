@@ -98,3 +98,14 @@ test('a coverage map past its limit is refused before it is built, and hdc count
   }
   assert.equal(hdc(3, [1, 2, 3000]).holes > 0, true); // a 6007-wide field: past the map's limit, within hdc's
 });
+
+test('spatialLayers refuses a module whose children do not run one after another, and takes its chains', async () => {
+  const { aspp, resnextBottleneck, mobilenetV2 } = await import('../../src/models/index.js');
+  for (const model of [aspp(8, [2, 3, 4], { outChannels: 4 }), resnextBottleneck(16, 32, { stride: 2, groups: 2 }), mobilenetV2({ widthMult: 0.35 })]) {
+    assert.throws(() => spatialLayers(model), {
+      message: `spatialLayers: ${model.constructor.name}'s children do not run one after another (see its childInputs): no one list of layers describes it; summary(model, inputShape) gives its receptive fields`,
+    });
+  }
+  // MobileNetV2's features are a Sequential: 1 stem + 17 blocks, each block's 3x3 among its layers
+  assert.equal(spatialLayers(mobilenetV2({ widthMult: 0.35 }).features).filter((l) => l.kernel[0] === 3).length, 18);
+});
