@@ -208,6 +208,7 @@ test('the strategy follows the geometry', () => {
   assert.equal(pick([1, 32, 15, 15], [48, 32, 3, 3], { stride: [2, 1], padding: 1 }), 'gemm-im2col');
   assert.equal(pick([1, 3, 224, 224], [32, 3, 3, 3], { stride: 2, padding: 1 }), 'gemm-direct'); // MobileNetV2's stem: past L2, but K = 27
   assert.equal(pick([4, 1280, 1, 1], [1000, 1280, 1, 1]), 'dense'); // a Linear layer as a 1x1 convolution of 1x1 images
+  assert.equal(pick([1, 64, 1, 1], [64, 64, 1, 1], { padding: [2, 0] }), 'gemm-direct'); // padded: 5x1 outputs, not one
 });
 
 test('memory does not grow over 10,000 calls', () => {

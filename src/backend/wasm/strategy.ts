@@ -110,7 +110,7 @@ export function chooseStrategy(g: ConvGeometry): Strategy {
   }
   if (macsOf(g) < tuning.tinyMacs) return 'reference';
   if (depthwise) return 'depthwise';
-  if (g.h === 1 && g.w === 1 && g.kH === 1 && g.kW === 1 && g.groups === 1) return 'dense';
+  if (g.h === 1 && g.w === 1 && g.outH === 1 && g.outW === 1 && g.kH === 1 && g.kW === 1 && g.groups === 1) return 'dense';
   // a dilated layer splits into d x d sub-images, each covered by m x m tiles
   const d = g.dilationH;
   const tiles = (m: Tile3) => gemmColumns(g.n, d * d * Math.ceil(g.outH / d / m) * Math.ceil(g.outW / d / m));
