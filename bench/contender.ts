@@ -71,6 +71,15 @@ export const STEP_NAMES = {
   bias: (layer: number) => `${layer}.bias.grad`,
 } as const;
 
+/** The forward benches' peers, in table order; ORT-node last, as the native ceiling. tfjs-wasm has no threads under Node. */
+export const PEER_SPECS: readonly ContenderSpec[] = [
+  { kind: 'ort-web', threads: 1 },
+  { kind: 'ort-web', threads: 2 },
+  { kind: 'tfjs-wasm', threads: 1 },
+  { kind: 'ort-node', threads: 1 },
+  { kind: 'ort-node', threads: 2 },
+];
+
 export function contenderId(spec: ContenderSpec): string {
   const name = spec.kind === 'convkit' ? `convkit-${spec.backend}` : spec.kind;
   return `${name}-${spec.threads}t${spec.pass === 'step' ? '-step' : ''}`;

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setBackend, setNumThreads } from '../src/index.js';
-import { contenderId, type ContenderKind, type ContenderSpec } from './contender.js';
+import { contenderId, PEER_SPECS, type ContenderKind, type ContenderSpec } from './contender.js';
 import { convkitSpecs } from './convkit.js';
 import { describeHost } from './machine.js';
 import { formatModelLegend, formatModelTable, type ModelResults } from './models/report.js';
@@ -25,14 +25,6 @@ import { resultsJson } from './report.js';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_JSON = resolve(BENCH_DIR, 'results', 'models.json');
 const KINDS: readonly ContenderKind[] = ['convkit', 'ort-web', 'tfjs-wasm', 'ort-node'];
-/** The peers, in table order; ORT-node last, as the native ceiling. tfjs-wasm has no threads under Node. */
-const PEER_SPECS: readonly ContenderSpec[] = [
-  { kind: 'ort-web', threads: 1 },
-  { kind: 'ort-web', threads: 2 },
-  { kind: 'tfjs-wasm', threads: 1 },
-  { kind: 'ort-node', threads: 1 },
-  { kind: 'ort-node', threads: 2 },
-];
 /** The oracle: convkit's plain-JS backend, one untimed call per workload. */
 const REFERENCE: ContenderSpec = { kind: 'convkit', backend: 'reference', threads: 1 };
 

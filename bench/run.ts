@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { contenderId, type ContenderKind, type ContenderSpec } from './contender.js';
+import { contenderId, PEER_SPECS, type ContenderKind, type ContenderSpec } from './contender.js';
 import { convkitSpecs } from './convkit.js';
 import { describeHost } from './machine.js';
 import { runRounds } from './parent.js';
@@ -22,14 +22,6 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_JSON = resolve(BENCH_DIR, 'results', 'latest.json');
 const DEFAULT_BACKWARD_JSON = resolve(BENCH_DIR, 'results', 'backward.json');
 
-/** The peers, in table order; ORT-node last, as the native ceiling. */
-const PEER_SPECS: readonly ContenderSpec[] = [
-  { kind: 'ort-web', threads: 1 },
-  { kind: 'ort-web', threads: 2 },
-  { kind: 'tfjs-wasm', threads: 1 },
-  { kind: 'ort-node', threads: 1 },
-  { kind: 'ort-node', threads: 2 },
-];
 
 const KINDS: readonly ContenderKind[] = ['convkit', 'ort-web', 'tfjs-wasm', 'ort-node'];
 /** The backward bench's contenders: training steps need autograd, which ORT and tfjs-wasm lack. */

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conv2d, Generator, getNumThreads, randn, setBackend, setNumThreads } from '../../src/index.js';
-import { tuning } from '../../src/backend/wasm/index.js';
+import { conv2d, Generator, randn, setBackend } from '../../src/index.js';
+import { withWasm } from '../support/backends.js';
 
 const g = new Generator(14);
 const int = (lo: number, hi: number) => lo + Math.floor(g.uniform() * (hi - lo + 1));
 
 /** The direct GEMM (forced) on `threads` threads, the knobs restored after. */
 function direct<T>(threads: number, fn: () => T): T {
-  const saved = { ...tuning };
-  const savedThreads = getNumThreads();
-  setBackend('wasm');
-  Object.assign(tuning, { force: 'gemm-direct', tinyMacs: 0, parallelMacs: 0 });
-  setNumThreads(threads);
-  try {
-    return fn();
-  } finally {
-    Object.assign(tuning, saved);
-    setNumThreads(savedThreads);
-  }
+  return withWasm({ force: 'gemm-direct', tinyMacs: 0, parallelMacs: 0 }, threads, fn);
 }
 
 // A kernel one column wide with no padding across (1x1, k x 1) runs each band of output rows as one

@@ -4,8 +4,9 @@ import type { ConvGeometry } from '../../src/backend/backend.js';
 import { conv2dWeightGrad as referenceWeightGrad } from '../../src/backend/reference/conv2d-grad.js';
 import { tuning, wasmBackend } from '../../src/backend/wasm/index.js';
 import { weightGradTuning } from '../../src/backend/wasm/weight-grad.js';
-import { Generator, getNumThreads, setNumThreads, type Conv2dOptions } from '../../src/index.js';
+import { Generator, type Conv2dOptions } from '../../src/index.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
+import { withWasm } from '../support/backends.js';
 
 const g = new Generator(11);
 const int = (lo: number, hi: number) => lo + Math.floor(g.uniform() * (hi - lo + 1));
@@ -17,16 +18,7 @@ function randomArray(length: number): Float32Array {
 
 /** Runs `fn` on `threads` threads with the wasm kernels even on tiny cases (which in use go to the reference kernel or one thread). */
 function withThreads<T>(threads: number, fn: () => T): T {
-  const saved = { ...tuning };
-  const savedThreads = getNumThreads();
-  Object.assign(tuning, { tinyMacs: 0, parallelMacs: 0 });
-  setNumThreads(threads);
-  try {
-    return fn();
-  } finally {
-    Object.assign(tuning, saved);
-    setNumThreads(savedThreads);
-  }
+  return withWasm({ tinyMacs: 0, parallelMacs: 0 }, threads, fn);
 }
 
 function wasmWeightGrad(geom: ConvGeometry, input: Float32Array, gradOutput: Float32Array): Float32Array {

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Conv2d, conv2dGeometry, conv2d, DepthwiseSeparableConv2d, Generator, pad, getNumThreads, getWinograd, randn, setBackend, setNumThreads, setWinograd, type Conv2dOptions } from '../../src/index.js';
-import { chooseStrategy, tuning, type Strategy } from '../../src/backend/wasm/index.js';
+import { chooseStrategy, type Strategy } from '../../src/backend/wasm/index.js';
 import { WasmInstance, wasmInstance } from '../../src/backend/wasm/instance.js';
+import { withWasm } from '../support/backends.js';
 
 const g = new Generator(4);
 const int = (lo: number, hi: number) => lo + Math.floor(g.uniform() * (hi - lo + 1));
-
-/** Runs `fn` with the wasm backend, the given knobs, and `threads` threads; restores everything after. */
-function withWasm<T>(knobs: Partial<typeof tuning>, threads: number, fn: () => T): T {
-  const saved = { ...tuning };
-  const savedThreads = getNumThreads();
-  setBackend('wasm');
-  Object.assign(tuning, knobs);
-  setNumThreads(threads);
-  try {
-    return fn();
-  } finally {
-    Object.assign(tuning, saved);
-    setNumThreads(savedThreads);
-  }
-}
 
 function randomCase() {
   const groups = [1, 1, 2, 3, 4][int(0, 4)];

@@ -4,7 +4,7 @@
  * once with its own choice of kernel and once with each Winograd variant wherever it applies.
  */
 import { tuning } from '../../src/backend/wasm/index.js';
-import { setBackend } from '../../src/index.js';
+import { getNumThreads, setBackend, setNumThreads } from '../../src/index.js';
 
 export interface Config {
   name: string;
@@ -31,5 +31,20 @@ export function withConfig<T>(config: Config, fn: () => T): T {
   } finally {
     Object.assign(tuning, saved);
     setBackend('wasm');
+  }
+}
+
+/** Runs `fn` with the wasm backend, the given knobs, and `threads` threads; restores the knobs and threads after. */
+export function withWasm<T>(knobs: Partial<typeof tuning>, threads: number, fn: () => T): T {
+  const saved = { ...tuning };
+  const savedThreads = getNumThreads();
+  setBackend('wasm');
+  Object.assign(tuning, knobs);
+  setNumThreads(threads);
+  try {
+    return fn();
+  } finally {
+    Object.assign(tuning, saved);
+    setNumThreads(savedThreads);
   }
 }
