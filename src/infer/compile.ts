@@ -40,8 +40,9 @@ class Compiler {
   private readonly sizes: number[] = [];
   private readonly steps: NetworkStep[] = [];
   private readonly values = new Map<string, { id: number; shape: readonly number[] }>();
-  /** The step that wrote each network value, and how many graph nodes read it. */
+  /** The step that wrote each network value. */
   private readonly producer = new Map<number, number>();
+  /** How many graph nodes read each graph value. */
   private readonly readers = new Map<string, number>();
 
   constructor(
@@ -221,10 +222,9 @@ class Compiler {
     if (this.value(a).shape.join() !== this.value(b).shape.join()) throw new Uncompilable('Add that broadcasts');
     for (const [x, other] of [[b, a], [a, b]]) {
       const conv = this.soleConv(x, (s) => s.activation === 'none' && s.residual === null);
+      if (conv === null) continue;
       // the other operand must be computed before that convolution runs
-      const at = this.producer.get(this.value(x).id) as number;
-      const ready = (this.producer.get(this.value(other).id) ?? -1) < at;
-      if (conv !== null && ready) {
+      if ((this.producer.get(this.value(other).id) ?? -1) < (this.producer.get(this.value(x).id) as number)) {
         this.fuse(x, node.outputs[0], conv, { residual: this.value(other).id });
         return;
       }

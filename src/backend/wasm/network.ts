@@ -72,15 +72,12 @@ export function runNetwork(instance: WasmInstance, pool: ThreadPool, network: Ne
   instance.write(offsets[0], input);
   const mark = instance.mark();
   network.steps.forEach((step, i) => {
-    if (step.op === 'conv2d') {
-      const prepared = resident ? convs[i] : prepare(instance, step.geom, step.weight, step.bias, 'none', true);
-      if (prepared !== null) {
-        execute(instance, pool, step.geom, prepared, offsets[step.input], step.weight, step.bias, offsets[step.output], step.activation, step.residual === null ? 0 : offsets[step.residual]);
-        instance.release(mark);
-        return;
-      }
+    const prepared = step.op !== 'conv2d' ? null : resident ? convs[i] : prepare(instance, step.geom, step.weight, step.bias, 'none', true);
+    if (step.op === 'conv2d' && prepared !== null) {
+      execute(instance, pool, step.geom, prepared, offsets[step.input], step.weight, step.bias, offsets[step.output], step.activation, step.residual === null ? 0 : offsets[step.residual]);
+    } else {
+      runOnViews(instance, network, step, offsets); // a convolution on the reference kernel too
     }
-    runOnViews(instance, network, step, offsets);
     instance.release(mark);
   });
   instance.readInto(offsets[network.output], output);

@@ -31,21 +31,24 @@ export interface Prepared {
  */
 export type Residency = 'none' | 'transformed' | 'all';
 
+/** Floats of a GEMM layer's packed weights and biases: each group's panels of 4 output channels, K weights and a bias each. */
+export function packedFloats(g: ConvGeometry, p: Plan): KernelWeights {
+  const panels = g.groups * (p.fields[Param.M_PANELS] ?? 0);
+  return { weights: panels * (p.fields[Param.K] ?? 0) * 4, biases: panels * 4 };
+}
+
 /** Kernel weights of never-changing weight arrays, as the kernels read them: packed once, copied in once. */
-const packed = new WeakMap<Float32Array, { plan: Plan; weights: Float32Array; biases: Float32Array | null }>();
+const packed = new WeakMap<Float32Array, { plan: Plan; weights: Float32Array; biases: Float32Array }>();
 
 /** The floats of `weight` and `bias` as `p`'s kernel reads them, laid out once in the arena (which may be reused) and read back. */
 function kernelWeights(instance: WasmInstance, g: ConvGeometry, p: Plan, weight: Float32Array, bias: Float32Array | null) {
+  if (!p.packed) return { weights: weight, biases: bias };
   const hit = packed.get(weight);
-  if (hit !== undefined && hit.plan.kernel === p.kernel && hit.plan.packed === p.packed) return hit;
+  if (hit !== undefined && hit.plan.kernel === p.kernel) return hit;
   const mark = instance.mark();
   const at = layWeights(instance, g, p, weight, bias);
-  const mPanels = p.fields[Param.M_PANELS] ?? 0;
-  const K = p.fields[Param.K] ?? 0;
-  const read = (offset: number, length: number) => instance.floats(offset, length).slice();
-  const entry = p.packed
-    ? { plan: p, weights: read(at.weights, g.groups * mPanels * K * 4), biases: read(at.biases, g.groups * mPanels * 4) }
-    : { plan: p, weights: weight, biases: bias };
+  const floats = packedFloats(g, p);
+  const entry = { plan: p, weights: instance.floats(at.weights, floats.weights).slice(), biases: instance.floats(at.biases, floats.biases).slice() };
   instance.release(mark);
   packed.set(weight, entry);
   return entry;
